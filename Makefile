@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# exittrace: how any process ended, from eBPF.
+#
+#   make            build build/exittrace (installs missing build deps first)
+#   make run        whole-host exit tracing; ARGS="-p 1234" passes arguments
+#   make check      unit and integration tests (root, real BPF)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   V=1             show the commands
+
+VERSION     := 0.1.0
+CC          ?= gcc
+CLANG       ?= clang
+BPFTOOL     ?= bpftool
+PKG_CONFIG  ?= pkg-config
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+EXTRA_CFLAGS ?=
+EXTRA_LDFLAGS ?=
+
+.DEFAULT_GOAL := all
+OUT := build
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+UNAME_M := $(shell uname -m)
+ARCH := $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(patsubst ppc64le,powerpc,$(patsubst s390x,s390,$(patsubst riscv64,riscv,$(UNAME_M))))))
+KNOWN_ARCHES := x86 arm64 powerpc s390 riscv
+ifeq ($(filter $(ARCH),$(KNOWN_ARCHES)),)
+$(error unknown architecture '$(UNAME_M)': exittrace knows $(KNOWN_ARCHES))
+endif
+VMLINUX_H := vmlinux/$(ARCH)/vmlinux.h
+
+# Install missing Debian packages once, before anything needs them.
+DEPS_STAMP := $(OUT)/.deps
+$(DEPS_STAMP): scripts/deps.sh
+	$(call msg,DEPS,scripts/deps.sh)
+	$(Q)sh scripts/deps.sh
+	$(Q)mkdir -p $(OUT) && touch $@
+
+LIBBPF_CFLAGS = $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
+LIBBPF_LIBS   = $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+
+WARN   := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -DET_VERSION='"$(VERSION)"' \
+	     -I$(OUT) -Ibpf -Iuser $(LIBBPF_CFLAGS) -MMD -MP $(SAN_CFLAGS) $(EXTRA_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SAN_CFLAGS) $(EXTRA_LDFLAGS)
+
+ifeq ($(SANITIZE),1)
+SAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX_H)) -Ibpf \
+	      -Wall -Werror -mcpu=v3
+
+# Pure modules: no syscalls, linked by the unit tests.
+PURE_SRCS := user/status.c user/opts.c user/format.c user/procstat.c
+CORE_SRCS := $(PURE_SRCS) user/et.c
+CLI_SRCS  := $(CORE_SRCS) user/output.c user/main.c
+
+PURE_OBJS := $(PURE_SRCS:user/%.c=$(OUT)/%.o)
+CORE_OBJS := $(CORE_SRCS:user/%.c=$(OUT)/%.o)
+CLI_OBJS  := $(CLI_SRCS:user/%.c=$(OUT)/%.o)
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
+INTEG_TESTS := $(patsubst tests/integration/%.c,$(OUT)/tests/%,$(wildcard tests/integration/test_*.c))
+TEST_HELPERS :=
+
+CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+JSONC_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSONC_LIBS = $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+
+.PHONY: all run check unit integration install clean deps bench
+all: $(OUT)/exittrace
+
+deps: $(DEPS_STAMP)
+
+$(VMLINUX_H): | $(DEPS_STAMP)
+	$(call msg,GEN,$@)
+	$(Q)BPFTOOL=$(BPFTOOL) sh scripts/gen-vmlinux.sh $@
+
+$(OUT)/exittrace.bpf.o: bpf/exittrace.bpf.c bpf/exittrace.h $(VMLINUX_H) | $(DEPS_STAMP)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp
+	$(Q)rm -f $@.tmp
+
+$(OUT)/exittrace.skel.h: $(OUT)/exittrace.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name exittrace_bpf > $@
+
+# et.c embeds the skeleton; everything else only needs the shared header.
+$(OUT)/et.o: $(OUT)/exittrace.skel.h
+
+$(OUT)/%.o: user/%.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUT)/exittrace: $(CLI_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) -o $@
+
+$(OUT)/tests/%.o: tests/unit/%.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-error=unused-function -c $< -o $@
+
+$(OUT)/tests/%.o: tests/integration/%.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(JSONC_CFLAGS) -c $< -o $@
+
+$(OUT)/tests/%.o: tests/%.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+
+$(UNIT_TESTS): $(OUT)/tests/%: $(OUT)/tests/%.o $(PURE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
+
+$(INTEG_TESTS): $(OUT)/tests/%: $(OUT)/tests/%.o $(OUT)/tests/harness.o $(PURE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(CMOCKA_LIBS) $(JSONC_LIBS) -lpthread -o $@
+
+run: $(OUT)/exittrace
+	$(OUT)/exittrace $(ARGS)
+
+unit: $(UNIT_TESTS)
+	$(Q)sh scripts/run-tests.sh unit $(UNIT_TESTS)
+
+integration: $(OUT)/exittrace $(INTEG_TESTS) $(TEST_HELPERS)
+	$(Q)sh scripts/run-tests.sh integration $(INTEG_TESTS)
+
+check: $(OUT)/exittrace $(UNIT_TESTS) $(INTEG_TESTS) $(TEST_HELPERS)
+	$(Q)sh scripts/run-tests.sh all $(UNIT_TESTS) $(INTEG_TESTS)
+
+install: $(OUT)/exittrace
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(OUT)/exittrace $(DESTDIR)$(PREFIX)/sbin/exittrace
+
+clean:
+	$(call msg,CLEAN,$(OUT))
+	$(Q)rm -rf $(OUT)
+
+-include $(wildcard $(OUT)/*.d $(OUT)/tests/*.d)

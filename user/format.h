@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Text and JSON lines for exit results, and escaping. Pure. */
+#ifndef ET_FORMAT_H
+#define ET_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "et.h"
+
+struct fmt_ctx {
+	int64_t boot_to_real_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
+	bool threads;			/* -T: a TID column */
+	bool utc;			/* text times in UTC, not local time */
+};
+
+/* A line is never longer than this, newline and NUL included. */
+#define FMT_LINE_MAX 1024
+
+/*
+ * Escape untrusted bytes (a comm, a path) for a terminal: printable ASCII
+ * and valid UTF-8 (bar C1 controls and bidi overrides) as they are, a
+ * backslash as "\\", anything else as "\xHH". Returns the length written
+ * (dst is always NUL-terminated; dstlen >= 4 * srclen + 1 never truncates).
+ */
+size_t esc_text(char *dst, size_t dstlen, const char *src, size_t srclen);
+
+/*
+ * Escape for the inside of a JSON string: '"', '\\' and controls escaped,
+ * valid UTF-8 kept (C1 controls as \u0080..), each byte of an invalid
+ * sequence replaced by U+FFFD. The result is always valid JSON and UTF-8.
+ * dstlen >= 6 * srclen + 1 never truncates.
+ */
+size_t esc_json(char *dst, size_t dstlen, const char *src, size_t srclen);
+
+/* "exited 0", "killed SIGKILL", "dumped SIGSEGV", "unknown". */
+int fmt_status(char *buf, size_t len, int status);
+
+/* A short age: "850us", "12.3ms", "1.52s", "3m07s", "2h05m", "3d04h". */
+int fmt_age(char *buf, size_t len, uint64_t ns);
+
+/* RFC 3339 UTC with nanoseconds: "2026-11-22T22:51:03.123456789Z". */
+int fmt_rfc3339(char *buf, size_t len, int64_t realtime_ns);
+
+/* Column header for text output, with newline. */
+int fmt_text_header(char *buf, size_t len, const struct fmt_ctx *ctx);
+
+/* One result as a text line / a JSON object, with newline. Returns the
+ * length, or -ENOSPC when len is too small. */
+int fmt_text(char *buf, size_t len, const struct et_exit *ex, const struct fmt_ctx *ctx);
+int fmt_json(char *buf, size_t len, const struct et_exit *ex, const struct fmt_ctx *ctx);
+
+#endif /* ET_FORMAT_H */

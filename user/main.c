@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * exittrace: report how processes ended, the moment they end. The CLI on
+ * top of the tracer core (et.h): options, pinning PIDs, the epoll loop,
+ * output and the exit status.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+#include "et.h"
+#include "format.h"
+#include "opts.h"
+#include "output.h"
+#include "procstat.h"
+#include "status.h"
+
+#ifndef ET_VERSION
+#define ET_VERSION "0.0.0"
+#endif
+
+/* Exit statuses of exittrace itself; see --help and the README. */
+#define EXIT_TIMEOUT	124
+#define EXIT_FAILURE_ET 125
+#define EXIT_UNKNOWN	126
+#define EXIT_NO_PROCESS 127
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+#define BTF_PATH "/sys/kernel/btf/vmlinux"
+
+enum stop_reason { RUNNING, STOP_DONE, STOP_SIGNAL, STOP_TIMEOUT, STOP_OUTPUT, STOP_ERROR };
+
+struct pinned {
+	pid_t pid;
+	int pidfd;	/* until handed to et_watch_pidfd() */
+	int status;	/* wait status once reported; -1 unknown */
+	bool missing;	/* no such process */
+	bool ended;
+};
+
+struct cli {
+	struct opts o;
+	struct fmt_ctx fmt;
+	struct output out;
+	struct pinned *pins;
+	size_t npins;
+	uint64_t exits;
+	uint64_t lost_seen;
+	int stop_signal;
+};
+
+__attribute__((format(printf, 1, 2))) static void err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("exittrace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static long read_pid_max(void)
+{
+	char buf[32];
+	long v = 4194304;	/* PID_MAX_LIMIT on 64-bit */
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			v = strtol(buf, NULL, 10);
+		fclose(f);
+	}
+	return v > 0 ? v : 4194304;
+}
+
+static int64_t boot_to_real_ns(void)
+{
+	struct timespec rt, bt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	return ((int64_t)rt.tv_sec - bt.tv_sec) * 1000000000LL + (rt.tv_nsec - bt.tv_nsec);
+}
+
+/* Loading and attaching tracing programs wants CAP_BPF and CAP_PERFMON
+ * (or CAP_SYS_ADMIN before 5.8): say which is missing before libbpf fails
+ * with a bare EPERM. */
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	bool sys_admin, bpf, perfmon;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 0;	/* cannot tell: let the load say */
+#define HAS(cap) (data[(cap) / 32].effective & (1U << ((cap) % 32)))
+	sys_admin = HAS(CAP_SYS_ADMIN);
+	bpf = HAS(CAP_BPF);
+	perfmon = HAS(CAP_PERFMON);
+#undef HAS
+	if (sys_admin || (bpf && perfmon))
+		return 0;
+	err("missing capability %s%s%s: run as root", bpf ? "" : "CAP_BPF",
+	    !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON");
+	return -EPERM;
+}
+
+static const char *thread_hint(pid_t pid, char *buf, size_t len)
+{
+	char path[64], text[2048];
+	pid_t tgid;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return "not a process";
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return "not a process";
+	text[n] = '\0';
+	if (procstatus_tgid(text, &tgid) || tgid == pid)
+		return "not a process";
+	snprintf(buf, len, "a thread of process %d, not a process", (int)tgid);
+	return buf;
+}
+
+/* Pin every -p PID with a pidfd at once, before the slow BPF load, so that
+ * a PID that ends and is reused meanwhile is not mistaken for the target. */
+static int pin_targets(struct cli *c)
+{
+	size_t i, missing = 0;
+	char hint[96];
+
+	c->pins = calloc(c->o.npids, sizeof(*c->pins));
+	if (!c->pins)
+		return -ENOMEM;
+	c->npins = c->o.npids;
+	for (i = 0; i < c->npins; i++) {
+		struct pinned *p = &c->pins[i];
+
+		p->pid = c->o.pids[i];
+		p->status = -1;
+		p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+		if (p->pidfd >= 0)
+			continue;
+		if (errno == ESRCH)
+			err("pid %d: no such process", (int)p->pid);
+		else if (errno == EINVAL)
+			err("pid %d: %s", (int)p->pid, thread_hint(p->pid, hint, sizeof(hint)));
+		else
+			err("pid %d: %s", (int)p->pid, strerror(errno));
+		p->missing = true;
+		missing++;
+	}
+	return missing == c->npins ? -ESRCH : 0;
+}
+
+static struct pinned *pin_find(struct cli *c, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < c->npins; i++)
+		if (c->pins[i].pid == pid)
+			return &c->pins[i];
+	return NULL;
+}
+
+static void emit(struct cli *c, const char *line, int len)
+{
+	if (len > 0)
+		output_write(&c->out, line, (size_t)len);
+}
+
+static void emit_start(struct cli *c)
+{
+	char line[FMT_LINE_MAX];
+	struct timespec ts;
+	int len, i;
+
+	if (!c->o.json) {
+		emit(c, line, fmt_text_header(line, sizeof(line), &c->fmt));
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	len = snprintf(line, sizeof(line), "{\"event\":\"start\",\"time\":\"");
+	len += fmt_rfc3339(line + len, sizeof(line) - len,
+			   (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+	len += snprintf(line + len, sizeof(line) - len,
+			"\",\"version\":\"%s\",\"mode\":\"%s\",\"threads\":%s,\"pids\":[",
+			ET_VERSION, c->npins ? "pids" : "host", c->o.threads ? "true" : "false");
+	emit(c, line, len);
+	for (i = 0; i < (int)c->npins; i++) {
+		len = snprintf(line, sizeof(line), "%s%d", i ? "," : "", (int)c->pins[i].pid);
+		emit(c, line, len);
+	}
+	emit(c, "]}\n", 3);
+}
+
+static void emit_lost(struct cli *c, uint64_t total)
+{
+	char line[128];
+	uint64_t n = total - c->lost_seen;
+
+	c->lost_seen = total;
+	if (c->o.json) {
+		emit(c, line, snprintf(line, sizeof(line),
+				       "{\"event\":\"lost\",\"count\":%llu,\"total\":%llu}\n",
+				       (unsigned long long)n, (unsigned long long)total));
+	} else {
+		output_flush(&c->out);
+		err("%llu exit records lost: ring buffer full (raise --ringbuf-size)",
+		    (unsigned long long)n);
+	}
+}
+
+static void emit_end(struct cli *c, enum stop_reason why)
+{
+	static const char *const reasons[] = {
+		[STOP_DONE] = "done",	    [STOP_SIGNAL] = "signal", [STOP_TIMEOUT] = "timeout",
+		[STOP_OUTPUT] = "output",  [STOP_ERROR] = "error",
+	};
+	char line[256];
+
+	if (!c->o.json || why == STOP_OUTPUT)
+		return;
+	emit(c, line, snprintf(line, sizeof(line),
+			       "{\"event\":\"end\",\"reason\":\"%s\",\"exits\":%llu,\"lost\":%llu}\n",
+			       reasons[why], (unsigned long long)c->exits,
+			       (unsigned long long)c->lost_seen));
+}
+
+static void handle_exit(struct cli *c, const struct et_exit *ex)
+{
+	char line[FMT_LINE_MAX];
+	bool thread = ex->flags & ET_EXIT_THREAD;
+	struct pinned *p;
+
+	if (!thread && (ex->flags & ET_EXIT_TARGET)) {
+		p = pin_find(c, ex->pid);
+		if (p) {
+			p->ended = true;
+			p->status = ex->source == ET_SRC_NONE ? -1 : ex->status;
+		}
+	}
+	if (c->o.failed && ex->source != ET_SRC_NONE && ex->status == 0)
+		return;
+	if (!thread)
+		c->exits++;
+	emit(c, line, c->o.json ? fmt_json(line, sizeof(line), ex, &c->fmt)
+				: fmt_text(line, sizeof(line), ex, &c->fmt));
+}
+
+static int setup_signals(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, mask, NULL))
+		return -errno;
+	/* a reader that went away shows up as EPIPE from write() */
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static int add_fd(int ep, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+enum { TAG_ET, TAG_SIGNAL, TAG_TIMER };
+
+static enum stop_reason run(struct cli *c, struct et *h, int sfd, int tfd, int ep)
+{
+	struct epoll_event evs[4];
+	struct signalfd_siginfo si;
+	struct et_exit ex;
+	uint64_t lost;
+	int n, i, ret;
+
+	for (;;) {
+		while ((ret = et_next(h, &ex)) > 0)
+			handle_exit(c, &ex);
+		if (ret < 0) {
+			err("reading exit records: %s", strerror(-ret));
+			return STOP_ERROR;
+		}
+		lost = et_lost(h);
+		if (lost != c->lost_seen)
+			emit_lost(c, lost);
+		if (c->npins && !et_pending(h))
+			return STOP_DONE;
+		if (output_flush(&c->out))
+			return STOP_OUTPUT;
+
+		n = epoll_wait(ep, evs, 4, -1);
+		if (n < 0 && errno != EINTR) {
+			err("epoll_wait: %s", strerror(errno));
+			return STOP_ERROR;
+		}
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.u32 == TAG_SIGNAL &&
+			    read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				c->stop_signal = (int)si.ssi_signo;
+				return STOP_SIGNAL;
+			}
+			if (evs[i].data.u32 == TAG_TIMER)
+				return STOP_TIMEOUT;
+		}
+	}
+}
+
+/* After the loop: whatever is already in the ring buffer still counts. */
+static void drain(struct cli *c, struct et *h)
+{
+	struct et_exit ex;
+
+	while (et_next(h, &ex) > 0)
+		handle_exit(c, &ex);
+	if (et_lost(h) != c->lost_seen)
+		emit_lost(c, et_lost(h));
+}
+
+static int exit_status(struct cli *c, enum stop_reason why)
+{
+	const struct pinned *last;
+	struct et_status st;
+
+	switch (why) {
+	case STOP_OUTPUT:
+		if (c->out.err == -EPIPE)
+			return 128 + SIGPIPE;	/* quiet, as if killed by SIGPIPE */
+		err("writing output: %s", strerror(-c->out.err));
+		return EXIT_FAILURE_ET;
+	case STOP_ERROR:
+		return EXIT_FAILURE_ET;
+	case STOP_TIMEOUT:
+		return EXIT_TIMEOUT;
+	case STOP_SIGNAL:
+		return c->npins ? 128 + c->stop_signal : 0;
+	default:
+		break;
+	}
+	if (!c->npins)
+		return 0;
+	/* as a shell's wait: the status of the last PID given */
+	last = &c->pins[c->npins - 1];
+	if (last->missing)
+		return EXIT_NO_PROCESS;
+	if (!last->ended || last->status == -1)
+		return EXIT_UNKNOWN;
+	status_decode(last->status, &st);
+	return status_shell(&st);
+}
+
+int main(int argc, char **argv)
+{
+	struct et_opts eo = {};
+	struct et *h = NULL;
+	enum stop_reason why;
+	char msg[OPTS_ERR_LEN];
+	int sfd = -1, tfd = -1, ep = -1, ret = EXIT_FAILURE_ET;
+	struct cli *c;
+	sigset_t mask;
+	size_t i;
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		err("out of memory");
+		return EXIT_FAILURE_ET;
+	}
+	output_init(&c->out, STDOUT_FILENO);
+	if (opts_parse(&c->o, argc, argv, read_pid_max(), msg, sizeof(msg))) {
+		err("%s (see --help)", msg);
+		goto cleanup;
+	}
+	if (c->o.help) {
+		fputs(opts_usage, stdout);
+		ret = fflush(stdout) ? EXIT_FAILURE_ET : 0;
+		goto cleanup;
+	}
+	if (c->o.version) {
+		printf("exittrace %s\n", ET_VERSION);
+		ret = fflush(stdout) ? EXIT_FAILURE_ET : 0;
+		goto cleanup;
+	}
+
+	if (c->o.npids && pin_targets(c)) {
+		ret = EXIT_NO_PROCESS;
+		goto cleanup;
+	}
+	if (access(BTF_PATH, R_OK)) {
+		err("kernel BTF not found at %s: this kernel was built without "
+		    "CONFIG_DEBUG_INFO_BTF", BTF_PATH);
+		goto cleanup;
+	}
+	if (check_privileges())
+		goto cleanup;
+	if (setup_signals(&mask)) {
+		err("blocking signals: %s", strerror(errno));
+		goto cleanup;
+	}
+
+	eo.flags = (c->npins ? ET_OPEN_TARGETS : 0) | (c->o.threads ? ET_OPEN_THREADS : 0) |
+		   (c->o.failed ? ET_OPEN_FAILED : 0);
+	eo.ringbuf_kib = c->o.ringbuf_kib;
+	eo.max_targets = c->npins > 65536 ? (unsigned int)c->npins : 0;
+	eo.verbose = c->o.verbose;
+	h = et_open(&eo);
+	if (!h) {
+		err("loading the BPF program: %s%s", strerror(errno),
+		    c->o.verbose ? "" : " (-v shows libbpf's diagnostics)");
+		goto cleanup;
+	}
+	for (i = 0; i < c->npins; i++) {
+		struct pinned *p = &c->pins[i];
+		int r;
+
+		if (p->missing)
+			continue;
+		r = et_watch_pidfd(h, p->pid, p->pidfd);
+		p->pidfd = -1;		/* et's now */
+		if (r) {
+			err("pid %d: watching: %s", (int)p->pid, strerror(-r));
+			goto cleanup;
+		}
+	}
+
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || ep < 0 || add_fd(ep, et_fd(h), TAG_ET) || add_fd(ep, sfd, TAG_SIGNAL)) {
+		err("setting up the event loop: %s", strerror(errno));
+		goto cleanup;
+	}
+	if (c->o.timeout_ns) {
+		struct itimerspec its = {
+			.it_value.tv_sec = (time_t)(c->o.timeout_ns / 1000000000ULL),
+			.it_value.tv_nsec = (long)(c->o.timeout_ns % 1000000000ULL),
+		};
+
+		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+		if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) || add_fd(ep, tfd, TAG_TIMER)) {
+			err("setting up the timeout: %s", strerror(errno));
+			goto cleanup;
+		}
+	}
+
+	c->fmt.boot_to_real_ns = boot_to_real_ns();
+	c->fmt.threads = c->o.threads;
+	emit_start(c);
+	why = run(c, h, sfd, tfd, ep);
+	if (why != STOP_OUTPUT && why != STOP_ERROR)
+		drain(c, h);
+	emit_end(c, why);
+	if (why != STOP_OUTPUT && output_flush(&c->out))
+		why = STOP_OUTPUT;
+	ret = exit_status(c, why);
+cleanup:
+	et_close(h);
+	if (sfd >= 0)
+		close(sfd);
+	if (tfd >= 0)
+		close(tfd);
+	if (ep >= 0)
+		close(ep);
+	if (c->pins)
+		for (i = 0; i < c->npins; i++)
+			if (c->pins[i].pidfd >= 0)
+				close(c->pins[i].pidfd);
+	free(c->pins);
+	opts_free(&c->o);
+	free(c);
+	return ret;
+}

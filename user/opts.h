@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Command line parsing. Pure: no syscalls, errors come back as text. */
+#ifndef ET_OPTS_H
+#define ET_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct opts {
+	pid_t *pids;		/* -p targets, in command line order, no repeats */
+	size_t npids;
+	bool threads;		/* -T */
+	bool failed;		/* -x */
+	bool json;		/* -j */
+	bool verbose;		/* -v */
+	bool help;		/* -h */
+	bool version;		/* -V */
+	uint64_t timeout_ns;	/* --timeout, 0: none */
+	unsigned int ringbuf_kib; /* --ringbuf-size, 0: default */
+};
+
+#define OPTS_ERR_LEN 256
+
+/*
+ * Parse argv into o (which the caller zeroes). pid_max bounds -p. Returns 0,
+ * or -EINVAL with a one-line message in err, or -ENOMEM.
+ */
+int opts_parse(struct opts *o, int argc, char *const argv[], long pid_max, char *err,
+	       size_t errlen);
+
+/* Parse one PID: 0 and *pid set, or -EINVAL / -ERANGE with a message. */
+int opts_parse_pid(const char *s, long pid_max, pid_t *pid, char *err, size_t errlen);
+
+/* Parse seconds ("2", "0.25"): 0 and *ns set, or -EINVAL with a message. */
+int opts_parse_seconds(const char *s, uint64_t *ns, char *err, size_t errlen);
+
+void opts_free(struct opts *o);
+
+/* The --help text. */
+extern const char opts_usage[];
+
+#endif /* ET_OPTS_H */
