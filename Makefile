@@ -70,9 +70,9 @@ PURE_OBJS := $(PURE_SRCS:user/%.c=$(OUT)/%.o)
 CORE_OBJS := $(CORE_SRCS:user/%.c=$(OUT)/%.o)
 CLI_OBJS  := $(CLI_SRCS:user/%.c=$(OUT)/%.o)
 
-UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
-INTEG_TESTS := $(patsubst tests/integration/%.c,$(OUT)/tests/%,$(wildcard tests/integration/test_*.c))
-TEST_HELPERS :=
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+INTEG_TESTS := $(patsubst tests/integration/%.c,$(OUT)/tests/integration/%,\
+		 $(wildcard tests/integration/test_*.c))
 
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 JSONC_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
@@ -110,12 +110,12 @@ $(OUT)/exittrace: $(CLI_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) -o $@
 
-$(OUT)/tests/%.o: tests/unit/%.c | $(DEPS_STAMP)
+$(OUT)/tests/unit/%.o: tests/unit/%.c | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -Wno-error=unused-function -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(OUT)/tests/%.o: tests/integration/%.c | $(DEPS_STAMP)
+$(OUT)/tests/integration/%.o: tests/integration/%.c | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(JSONC_CFLAGS) -c $< -o $@
@@ -123,13 +123,13 @@ $(OUT)/tests/%.o: tests/integration/%.c | $(DEPS_STAMP)
 $(OUT)/tests/%.o: tests/%.c | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -c $< -o $@
 
-$(UNIT_TESTS): $(OUT)/tests/%: $(OUT)/tests/%.o $(PURE_OBJS)
+$(UNIT_TESTS): $(OUT)/tests/unit/%: $(OUT)/tests/unit/%.o $(PURE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
 
-$(INTEG_TESTS): $(OUT)/tests/%: $(OUT)/tests/%.o $(OUT)/tests/harness.o $(PURE_OBJS)
+$(INTEG_TESTS): $(OUT)/tests/integration/%: $(OUT)/tests/integration/%.o $(OUT)/tests/harness.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(CMOCKA_LIBS) $(JSONC_LIBS) -lpthread -o $@
 
@@ -139,18 +139,19 @@ run: $(OUT)/exittrace
 unit: $(UNIT_TESTS)
 	$(Q)sh scripts/run-tests.sh unit $(UNIT_TESTS)
 
-integration: $(OUT)/exittrace $(INTEG_TESTS) $(TEST_HELPERS)
+integration: $(OUT)/exittrace $(INTEG_TESTS)
 	$(Q)sh scripts/run-tests.sh integration $(INTEG_TESTS)
 
-check: $(OUT)/exittrace $(UNIT_TESTS) $(INTEG_TESTS) $(TEST_HELPERS)
+check: $(OUT)/exittrace $(UNIT_TESTS) $(INTEG_TESTS)
 	$(Q)sh scripts/run-tests.sh all $(UNIT_TESTS) $(INTEG_TESTS)
 
 install: $(OUT)/exittrace
-	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(OUT)/exittrace $(DESTDIR)$(PREFIX)/sbin/exittrace
+	install -m 0644 doc/exittrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/exittrace.8
 
 clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT)
 
--include $(wildcard $(OUT)/*.d $(OUT)/tests/*.d)
+-include $(wildcard $(OUT)/*.d $(OUT)/tests/*.d $(OUT)/tests/*/*.d)

@@ -348,6 +348,8 @@ static void late_result(struct et *h, struct target *t)
 	}
 	if (q_push(h, &ex))
 		h->err = -ENOMEM;
+	/* it ended before it was in the map: take it out again */
+	bpf_map_delete_elem(bpf_map__fd(h->skel->maps.targets), &t->pid);
 	target_done(h, t);
 }
 
@@ -441,8 +443,11 @@ int et_watch_pidfd(struct et *h, pid_t pid, int pidfd)
 	ret = target_reserve(h);
 	if (ret)
 		goto cleanup;
+	/* Without a snapshot the process is already reaped: its pidfd tells
+	 * the rest, and the map must not match a process that reuses the PID. */
 	val.start_ticks = ps.start_ticks;
-	if (bpf_map_update_elem(bpf_map__fd(h->skel->maps.targets), &pid, &val, BPF_ANY)) {
+	if (ps.start_ticks &&
+	    bpf_map_update_elem(bpf_map__fd(h->skel->maps.targets), &pid, &val, BPF_ANY)) {
 		ret = -errno;
 		goto cleanup;
 	}

@@ -195,7 +195,7 @@ static void emit_start(struct cli *c)
 {
 	char line[FMT_LINE_MAX];
 	struct timespec ts;
-	int len, i;
+	int len, i, n;
 
 	if (!c->o.json) {
 		emit(c, line, fmt_text_header(line, sizeof(line), &c->fmt));
@@ -209,8 +209,10 @@ static void emit_start(struct cli *c)
 			"\",\"version\":\"%s\",\"mode\":\"%s\",\"threads\":%s,\"pids\":[",
 			ET_VERSION, c->npins ? "pids" : "host", c->o.threads ? "true" : "false");
 	emit(c, line, len);
-	for (i = 0; i < (int)c->npins; i++) {
-		len = snprintf(line, sizeof(line), "%s%d", i ? "," : "", (int)c->pins[i].pid);
+	for (i = 0, n = 0; i < (int)c->npins; i++) {
+		if (c->pins[i].missing)
+			continue;
+		len = snprintf(line, sizeof(line), "%s%d", n++ ? "," : "", (int)c->pins[i].pid);
 		emit(c, line, len);
 	}
 	emit(c, "]}\n", 3);
@@ -357,7 +359,7 @@ static int exit_status(struct cli *c, enum stop_reason why)
 	case STOP_ERROR:
 		return EXIT_FAILURE_ET;
 	case STOP_TIMEOUT:
-		return EXIT_TIMEOUT;
+		return c->npins ? EXIT_TIMEOUT : 0;
 	case STOP_SIGNAL:
 		return c->npins ? 128 + c->stop_signal : 0;
 	default:

@@ -39,11 +39,20 @@ __attribute__((noreturn)) static void wait_forever(void)
 
 static void reset_signals(void)
 {
+	/* the kernel's struct sigaction: glibc refuses to touch 32 and 33,
+	 * which a parent (make, for one) may have left ignored */
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		unsigned long mask;
+	} dfl = { SIG_DFL, 0, NULL, 0 };
 	sigset_t all;
 	int s;
 
 	for (s = 1; s < NSIG; s++)
-		signal(s, SIG_DFL);
+		if (signal(s, SIG_DFL) == SIG_ERR)
+			syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof(dfl.mask));
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 }

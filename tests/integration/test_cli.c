@@ -1,0 +1,690 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The CLI end to end with the real BPF program: many targets, targets that
+ * are already zombies or end while exittrace starts, missing PIDs, -T,
+ * whole-host mode, escaping, output failures, signals, timeouts, bad input.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "harness.h"
+
+static int do_exit(void *arg)
+{
+	return (int)(long)arg;
+}
+
+/* Varied endings, from the index. */
+static int do_varied(void *arg)
+{
+	long i = (long)arg;
+
+	if (i % 4 == 3) {
+		signal(SIGUSR1, SIG_DFL);
+		kill(getpid(), i % 8 == 7 ? SIGKILL : SIGUSR1);
+	}
+	return (int)(i * 7 % 256);
+}
+
+static void start_wait(struct tracer *tr)
+{
+	json_object *st = tracer_event(tr, "start", 0, T_TIMEOUT_MS);
+
+	if (!st) {
+		tracer_wait(tr, T_TIMEOUT_MS);
+		fail_msg("no start record; stderr: %s", tracer_stderr(tr));
+	}
+	json_object_put(st);
+}
+
+static void test_many_targets(void **state)
+{
+	enum { N = 40 };
+	struct child ch[N];
+	int ws[N], seen[N] = { 0 }, i, j, st;
+	char list1[512] = "", one[16];
+	const char *argv[N + 8];
+	char single[N][16];
+	struct tracer tr;
+	json_object *ev;
+	int argc = 0;
+
+	require_bpf();
+	for (i = 0; i < N; i++)
+		child_spawn(&ch[i], do_varied, (void *)(long)i);
+	/* half as one comma list, half as repeated -p */
+	argv[argc++] = "-j";
+	for (i = 0; i < N / 2; i++) {
+		snprintf(one, sizeof(one), "%s%d", i ? "," : "", (int)ch[i].pid);
+		strcat(list1, one);
+	}
+	argv[argc++] = "-p";
+	argv[argc++] = list1;
+	for (i = N / 2; i < N; i++) {
+		snprintf(single[i], sizeof(single[i]), "--pid=%d", (int)ch[i].pid);
+		argv[argc++] = single[i];
+	}
+	argv[argc] = NULL;
+	tracer_spawn(&tr, argv);
+	start_wait(&tr);
+	for (i = 0; i < N; i++)
+		child_go(&ch[i]);
+	for (i = 0; i < N; i++)
+		ws[i] = child_wait(&ch[i], true);
+	for (j = 0; j < N; j++) {
+		ev = tracer_event(&tr, "exit", 0, T_TIMEOUT_MS);
+		assert_non_null(ev);
+		for (i = 0; i < N && ch[i].pid != j_int(ev, "pid"); i++)
+			;
+		assert_true(i < N);
+		assert_int_equal(seen[i], 0);
+		seen[i] = 1;
+		assert_int_equal(j_int(ev, "status"), ws[i]);
+		json_object_put(ev);
+	}
+	st = tracer_wait(&tr, T_TIMEOUT_MS);
+	assert_int_equal(WEXITSTATUS(st), shell_status(ws[N - 1]));
+	tracer_close(&tr);
+}
+
+static void test_zombie_target(void **state)
+{
+	const char *argv[] = { "-j", "-p", NULL, NULL };
+	struct tracer tr;
+	struct child ch;
+	json_object *ev;
+	char p[16];
+	int ws, st;
+
+	require_bpf();
+	child_spawn_now(&ch, do_exit, (void *)13L);
+	ws = child_wait(&ch, false);	/* a zombie now, not reaped */
+	snprintf(p, sizeof(p), "%d", (int)ch.pid);
+	argv[2] = p;
+	tracer_spawn(&tr, argv);
+	ev = tracer_event(&tr, "exit", ch.pid, T_TIMEOUT_MS);
+	assert_non_null(ev);
+	assert_int_equal(j_int(ev, "status"), ws);
+	assert_int_equal(j_int(ev, "exit_code"), 13);
+	assert_true(strcmp(j_str(ev, "source"), "proc") == 0 ||
+		    strcmp(j_str(ev, "source"), "pidfd") == 0);
+	json_object_put(ev);
+	st = tracer_wait(&tr, T_TIMEOUT_MS);
+	assert_int_equal(WEXITSTATUS(st), 13);
+	tracer_close(&tr);
+	assert_int_equal(child_wait(&ch, true), ws);
+}
+
+static void test_missing_pid(void **state)
+{
+	char p[16], q[16], msg[64];
+	const char *argv[] = { "-p", p, NULL, NULL, NULL };
+	struct tracer tr;
+	struct child ch;
+	int st;
+
+	require_bpf();
+	snprintf(p, sizeof(p), "%d", (int)unused_pid());
+	tracer_spawn(&tr, argv);
+	st = tracer_wait(&tr, T_TIMEOUT_MS);
+	assert_int_equal(WEXITSTATUS(st), 127);
+	snprintf(msg, sizeof(msg), "exittrace: pid %s: no such process\n", p);
+	assert_string_equal(tracer_stderr(&tr), msg);
+	tracer_close(&tr);
+
+	/* a missing PID among live ones: said, and the others still waited for */
+	child_spawn(&ch, do_exit, (void *)4L);
+	snprintf(q, sizeof(q), "%d", (int)ch.pid);
+	argv[2] = "-p";
+	argv[3] = q;
+	tracer_spawn(&tr, argv);
+	assert_non_null(tracer_line(&tr, T_TIMEOUT_MS));	/* header: attached */
+	child_go(&ch);
+	child_wait(&ch, true);
+	st = tracer_wait(&tr, T_TIMEOUT_MS);
+	assert_int_equal(WEXITSTATUS(st), 4);
+	assert_string_equal(tracer_stderr(&tr), msg);
+	tracer_close(&tr);
+}
+
+static int do_spin_exit(void *arg)
+{
+	long i = (long)arg;
+	struct timespec a, b;
+
+	/* end at some point of exittrace's start-up (~50 ms here): 0 to 117 ms in */
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < (i % 40) * 3000000L);
+	if (i % 5 == 4)
+		kill(getpid(), SIGKILL);
+	return (int)(i % 256);
+}
+
+/* Targets that end while exittrace starts, not reaped meanwhile: every
+ * status right, whether the record came from BPF or from the zombie. */
+static void test_exit_during_startup(void **state)
+{
+	const char *argv[] = { "-j", "-p", NULL, NULL };
+	struct tracer tr;
+	struct child ch;
+	json_object *ev;
+	int i, ws, st, by_bpf = 0, early = 0;
+	char p[16];
+
+	require_bpf();
+	for (i = 0; i < 60; i++) {
+		child_spawn_now(&ch, do_spin_exit, (void *)(long)i);
+		snprintf(p, sizeof(p), "%d", (int)ch.pid);
+		argv[2] = p;
+		tracer_spawn(&tr, argv);
+		ws = child_wait(&ch, false);
+		ev = tracer_event(&tr, "exit", ch.pid, T_TIMEOUT_MS);
+		if (!ev)
+			fail_msg("iteration %d: no exit record", i);
+		assert_int_equal(j_int(ev, "status"), ws);
+		if (strcmp(j_str(ev, "source"), "bpf") == 0)
+			by_bpf++;
+		else
+			early++;
+		json_object_put(ev);
+		st = tracer_wait(&tr, T_TIMEOUT_MS);
+		assert_int_equal(WEXITSTATUS(st), shell_status(ws));
+		tracer_close(&tr);
+		child_wait(&ch, true);
+	}
+	fprintf(stderr, "NOTE: %d caught by the probe, %d as zombies\n", by_bpf, early);
+}
+
+/* The same, but the parent reaps at once: exittrace says the PID is gone,
+ * or gives the right status; never a wrong one, never a hang. */
+static void test_exit_and_reap_during_startup(void **state)
+{
+	const char *argv[] = { "-j", "-p", NULL, NULL };
+	struct tracer tr;
+	struct child ch;
+	json_object *ev;
+	int i, ws, st, gone = 0, told = 0;
+	char p[16];
+
+	require_bpf();
+	for (i = 0; i < 60; i++) {
+		child_spawn_now(&ch, do_spin_exit, (void *)(long)i);
+		snprintf(p, sizeof(p), "%d", (int)ch.pid);
+		argv[2] = p;
+		tracer_spawn(&tr, argv);
+		ws = child_wait(&ch, true);
+		st = tracer_wait(&tr, T_TIMEOUT_MS);
+		if (WEXITSTATUS(st) == 127) {
+			assert_non_null(strstr(tracer_stderr(&tr), "no such process"));
+			gone++;
+		} else {
+			ev = tracer_event(&tr, "exit", ch.pid, T_TIMEOUT_MS);
+			if (!ev)
+				fail_msg("iteration %d: status %d, no record; stderr: %s", i,
+					 WEXITSTATUS(st), tracer_stderr(&tr));
+			assert_int_equal(j_int(ev, "status"), ws);
+			assert_int_equal(WEXITSTATUS(st), shell_status(ws));
+			json_object_put(ev);
+			told++;
+		}
+		tracer_close(&tr);
+	}
+	fprintf(stderr, "NOTE: %d reported, %d gone before exittrace looked\n", told, gone);
+}
+
+static void *thread_plain_exit(void *arg)
+{
+	syscall(SYS_exit, (int)(long)arg);
+	return NULL;
+}
+
+static int do_threads(void *arg)
+{
+	pthread_t t[3];
+	long i;
+
+	for (i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, thread_plain_exit, (void *)(10 + i));
+	for (i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	return 5;
+}
+
+static void test_threads_flag(void **state)
+{
+	const char *argv[] = { "-j", "-T", "-p", NULL, NULL };
+	int codes[4] = { 0 }, n = 0, i, ws, st;
+	struct tracer tr;
+	struct child ch;
+	json_object *ev;
+	char p[16];
+
+	require_bpf();
+	child_spawn(&ch, do_threads, NULL);
+	snprintf(p, sizeof(p), "%d", (int)ch.pid);
+	argv[3] = p;
+	tracer_spawn(&tr, argv);
+	start_wait(&tr);
+	child_go(&ch);
+	ws = child_wait(&ch, true);
+	while ((ev = tracer_json(&tr, T_TIMEOUT_MS))) {
+		const char *kind = j_str(ev, "event");
+
+		if (strcmp(kind, "thread_exit") == 0) {
+			assert_int_equal(j_int(ev, "pid"), ch.pid);
+			assert_true(n < 4);
+			codes[n++] = (int)j_int(ev, "exit_code");
+			if (j_int(ev, "tid") == ch.pid)
+				assert_int_equal(j_int(ev, "exit_code"), 5);
+			else
+				assert_true(j_int(ev, "exit_code") >= 10);
+		} else if (strcmp(kind, "exit") == 0) {
+			assert_int_equal(j_int(ev, "status"), ws);
+			json_object_put(ev);
+			break;
+		}
+		json_object_put(ev);
+	}
+	assert_int_equal(n, 4);
+	for (i = 0; i < 4; i++)
+		assert_true(codes[i] == 5 || (codes[i] >= 10 && codes[i] <= 12));
+	st = tracer_wait(&tr, T_TIMEOUT_MS);
+	assert_int_equal(WEXITSTATUS(st), 5);
+	tracer_close(&tr);
+}
+
+static void test_host_mode(void **state)
+{
+	const char *argv[] = { "-j", NULL };
+	struct tracer tr;
+	struct child ch;
+	json_object *ev;
+	int ws, st;
+
+	require_bpf();
+	tracer_spawn(&tr, argv);
+	start_wait(&tr);
+	child_spawn_now(&ch, do_exit, (void *)42L);
+	ws = child_wait(&ch, true);
+	ev = tracer_event(&tr, "exit", ch.pid, T_TIMEOUT_MS);
+	assert_non_null(ev);
+	assert_int_equal(j_int(ev, "status"), ws);
+	assert_int_equal(j_int(ev, "ppid"), getpid());
+	assert_int_equal(j_int(ev, "uid"), getuid());
+	json_object_put(ev);
+	kill(tr.pid, SIGTERM);
+	ev = tracer_event(&tr, "end", 0, T_TIMEOUT_MS);
+	assert_non_null(ev);
+	assert_string_equal(j_str(ev, "reason"), "signal");
+	json_object_put(ev);
+	assert_null(tracer_line(&tr, T_TIMEOUT_MS));	/* nothing after "end" */
+	st = tracer_wait(&tr, T_TIMEOUT_MS);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_string_equal(tracer_stderr(&tr), "");
+	tracer_close(&tr);
+}
+
+static void test_host_failed_only(void **state)
+{
+	const char *argv[] = { "-j", "-x", NULL };
+	struct child ok, bad;
+	struct tracer tr;
+	json_object *ev;
+
+	require_bpf();
+	tracer_spawn(&tr, argv);
+	start_wait(&tr);
+	child_spawn_now(&ok, do_exit, (void *)0L);
+	child_wait(&ok, true);
+	child_spawn_now(&bad, do_exit, (void *)3L);
+	child_wait(&bad, true);
+	/* the failure comes, the success before it never does */
+	while ((ev = tracer_event(&tr, "exit", 0, T_TIMEOUT_MS))) {
+		assert_int_not_equal(j_int(ev, "pid"), ok.pid);
+		assert_int_not_equal(j_int(ev, "status"), 0);
+		if (j_int(ev, "pid") == bad.pid) {
+			json_object_put(ev);
+			break;
+		}
+		json_object_put(ev);
+	}
+	kill(tr.pid, SIGINT);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 0);
+	tracer_close(&tr);
+}
+
+static long long switches(pid_t pid)
+{
+	char path[64], line[256];
+	long long total = 0, v;
+	FILE *f;
+
+	/* exittrace is single-threaded: its one task's counters */
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %lld", &v) == 1 ||
+		    sscanf(line, "nonvoluntary_ctxt_switches: %lld", &v) == 1)
+			total += v;
+	fclose(f);
+	return total;
+}
+
+/* Idle means asleep in epoll_wait with no timeout: no wakeups at all. */
+static void test_idle_makes_no_syscalls(void **state)
+{
+	const char *argv[] = { "-p", NULL, NULL };
+	struct timespec pause = { 1, 500000000 };
+	struct tracer tr;
+	struct child ch;
+	long long before, after;
+	char p[16];
+
+	require_bpf();
+	child_spawn(&ch, do_exit, (void *)0L);
+	snprintf(p, sizeof(p), "%d", (int)ch.pid);
+	argv[1] = p;
+	tracer_spawn(&tr, argv);
+	assert_non_null(tracer_line(&tr, T_TIMEOUT_MS));	/* header: attached, idle next */
+	before = switches(tr.pid);
+	nanosleep(&pause, NULL);	/* the interval measured, not a synchronisation */
+	after = switches(tr.pid);
+	child_go(&ch);
+	child_wait(&ch, true);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 0);
+	tracer_close(&tr);
+	assert_true(after - before <= 1);	/* at most the one to fall asleep */
+}
+
+#define HOSTILE "\x1b]0;pwn\x07\"\\\xff\n"
+
+static int do_hostile_name(void *arg)
+{
+	prctl(PR_SET_NAME, HOSTILE);
+	return 0;
+}
+
+static void test_comm_escaping(void **state)
+{
+	const char *jargv[] = { "-j", "-p", NULL, NULL };
+	const char *targv[] = { "-p", NULL, NULL };
+	const char *line;
+	struct tracer tr;
+	struct child ch;
+	json_object *ev;
+	const unsigned char *c;
+	char p[16];
+	bool found = false;
+
+	require_bpf();
+	/* JSON: a valid string that decodes to the name, bad byte as U+FFFD */
+	child_spawn(&ch, do_hostile_name, NULL);
+	snprintf(p, sizeof(p), "%d", (int)ch.pid);
+	jargv[2] = p;
+	tracer_spawn(&tr, jargv);
+	start_wait(&tr);
+	child_go(&ch);
+	child_wait(&ch, true);
+	ev = tracer_event(&tr, "exit", ch.pid, T_TIMEOUT_MS);
+	assert_non_null(ev);
+	assert_string_equal(j_str(ev, "comm"), "\x1b]0;pwn\x07\"\\\xef\xbf\xbd\n");
+	json_object_put(ev);
+	tracer_wait(&tr, T_TIMEOUT_MS);
+	tracer_close(&tr);
+
+	/* text: no control byte reaches the terminal */
+	child_spawn(&ch, do_hostile_name, NULL);
+	snprintf(p, sizeof(p), "%d", (int)ch.pid);
+	targv[1] = p;
+	tracer_spawn(&tr, targv);
+	assert_non_null(tracer_line(&tr, T_TIMEOUT_MS));
+	child_go(&ch);
+	child_wait(&ch, true);
+	while ((line = tracer_line(&tr, T_TIMEOUT_MS))) {
+		for (c = (const unsigned char *)line; *c; c++)
+			assert_true(*c >= 0x20 && *c != 0x7f && *c < 0x80);
+		if (strstr(line, "\\x1b]0;pwn\\x07\"\\\\\\xff\\x0a"))
+			found = true;
+	}
+	assert_true(found);
+	tracer_wait(&tr, T_TIMEOUT_MS);
+	tracer_close(&tr);
+}
+
+static void expect_usage_error(const char *const argv[], const char *culprit)
+{
+	struct tracer tr;
+	const char *err;
+	int st;
+
+	tracer_spawn(&tr, argv);
+	st = tracer_wait(&tr, T_TIMEOUT_MS);
+	err = tracer_stderr(&tr);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 125);
+	assert_null(tracer_line(&tr, 100));
+	assert_true(strncmp(err, "exittrace: ", 11) == 0);
+	assert_non_null(strstr(err, culprit));
+	assert_true(strchr(err, '\n') == err + strlen(err) - 1);	/* one line */
+	tracer_close(&tr);
+}
+
+static void test_bad_input(void **state)
+{
+	static const char *const cases[][4] = {
+		{ "-p", "abc", NULL, "'abc'" },
+		{ "-p", "0", NULL, "'0'" },
+		{ "-p", "-5", NULL, "'-5'" },
+		{ "-p", "99999999", NULL, "'99999999'" },
+		{ "-p", "99999999999999999999999", NULL, "99999999999999999999999" },
+		{ "-p", "12,,13", NULL, "'12,,13'" },
+		{ "-p", "", NULL, "''" },
+		{ "--bogus", NULL, NULL, "--bogus" },
+		{ "-Q", NULL, NULL, "-Q" },
+		{ "-p", NULL, NULL, "'-p'" },
+		{ "--timeout", "soon", NULL, "'soon'" },
+		{ "--timeout", "-1", NULL, "'-1'" },
+		{ "--ringbuf-size", "1000", NULL, "'1000'" },
+		{ "1234", NULL, NULL, "'1234'" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[3] = { cases[i][0], cases[i][1], NULL };
+
+		expect_usage_error(argv, cases[i][3]);
+	}
+}
+
+static void test_help_version(void **state)
+{
+	const char *h[] = { "--help", NULL }, *v[] = { "-V", NULL };
+	struct tracer tr;
+	const char *line;
+
+	tracer_spawn(&tr, h);
+	line = tracer_line(&tr, T_TIMEOUT_MS);
+	assert_non_null(line);
+	assert_non_null(strstr(line, "Usage: exittrace"));
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 0);
+	tracer_close(&tr);
+	tracer_spawn(&tr, v);
+	line = tracer_line(&tr, T_TIMEOUT_MS);
+	assert_non_null(line);
+	assert_true(strncmp(line, "exittrace ", 10) == 0);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 0);
+	tracer_close(&tr);
+}
+
+static void test_waiter_interrupted(void **state)
+{
+	const char *argv[] = { "-j", "-p", NULL, NULL };
+	struct tracer tr;
+	struct child ch;
+	json_object *ev;
+	char p[16];
+
+	require_bpf();
+	child_spawn(&ch, do_exit, (void *)0L);
+	snprintf(p, sizeof(p), "%d", (int)ch.pid);
+	argv[2] = p;
+	tracer_spawn(&tr, argv);
+	start_wait(&tr);
+	kill(tr.pid, SIGINT);
+	ev = tracer_event(&tr, "end", 0, T_TIMEOUT_MS);
+	assert_non_null(ev);
+	assert_string_equal(j_str(ev, "reason"), "signal");
+	json_object_put(ev);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 130);
+	tracer_close(&tr);
+	child_go(&ch);
+	child_wait(&ch, true);
+}
+
+static void test_timeout(void **state)
+{
+	const char *argv[] = { "-j", "--timeout", "0.2", "-p", NULL, NULL };
+	struct tracer tr;
+	struct child ch;
+	json_object *ev;
+	char p[16];
+
+	require_bpf();
+	child_spawn(&ch, do_exit, (void *)0L);
+	snprintf(p, sizeof(p), "%d", (int)ch.pid);
+	argv[4] = p;
+	tracer_spawn(&tr, argv);
+	ev = tracer_event(&tr, "end", 0, T_TIMEOUT_MS);
+	assert_non_null(ev);
+	assert_string_equal(j_str(ev, "reason"), "timeout");
+	json_object_put(ev);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 124);
+	tracer_close(&tr);
+	child_go(&ch);
+	child_wait(&ch, true);
+}
+
+/* exittrace | head -1: the reader goes, exittrace ends quietly. */
+static void test_reader_goes_away(void **state)
+{
+	const char *argv[] = { NULL };
+	struct tracer tr;
+	struct child ch;
+	char buf[256];
+	int p[2], st, i;
+	ssize_t n;
+
+	require_bpf();
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	tracer_spawn_env(&tr, argv, NULL, p[1]);
+	close(p[1]);
+	n = read(p[0], buf, sizeof(buf));	/* the header: attached */
+	assert_true(n > 0);
+	close(p[0]);
+	/* make exits until exittrace has something to write, and fails */
+	for (i = 0; i < 200; i++) {
+		struct pollfd pfd = { .fd = tr.pidfd, .events = POLLIN };
+
+		child_spawn_now(&ch, do_exit, (void *)0L);
+		child_wait(&ch, true);
+		if (poll(&pfd, 1, 10) == 1)
+			break;
+	}
+	st = tracer_wait(&tr, T_TIMEOUT_MS);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 141);
+	assert_string_equal(tracer_stderr(&tr), "");
+	tracer_close(&tr);
+}
+
+static void test_write_error(void **state)
+{
+	const char *argv[] = { "-j", NULL };
+	struct tracer tr;
+	int fd, st;
+
+	require_bpf();
+	fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	tracer_spawn_env(&tr, argv, NULL, fd);
+	close(fd);
+	st = tracer_wait(&tr, T_TIMEOUT_MS);
+	assert_int_equal(WEXITSTATUS(st), 125);
+	assert_string_equal(tracer_stderr(&tr),
+			    "exittrace: writing output: No space left on device\n");
+	tracer_close(&tr);
+}
+
+/* Without CAP_BPF / CAP_PERFMON: one line naming them, status 125. */
+static void test_unprivileged(void **state)
+{
+	const char *argv[] = { "--reuid=65534", "--regid=65534", "--clear-groups", NULL, NULL };
+	const char *set = getenv("EXITTRACE");
+	char path[4096], saved[4096];
+	const char *bin;
+	struct tracer tr;
+	int st;
+
+	require_bpf();
+	if (access("/usr/bin/setpriv", X_OK))
+		fail_msg("setpriv (util-linux) is needed");
+	snprintf(saved, sizeof(saved), "%s", set ? set : "");
+	bin = set ? saved : "build/exittrace";
+	if (!realpath(bin, path))
+		fail_msg("%s: %s", bin, strerror(errno));
+	argv[3] = path;
+	setenv("EXITTRACE", "/usr/bin/setpriv", 1);
+	tracer_spawn(&tr, argv);
+	if (set)
+		setenv("EXITTRACE", saved, 1);
+	else
+		unsetenv("EXITTRACE");
+	st = tracer_wait(&tr, T_TIMEOUT_MS);
+	assert_int_equal(WEXITSTATUS(st), 125);
+	assert_string_equal(tracer_stderr(&tr),
+			    "exittrace: missing capability CAP_BPF and CAP_PERFMON: run as root\n");
+	tracer_close(&tr);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_help_version),
+		cmocka_unit_test(test_many_targets),
+		cmocka_unit_test(test_zombie_target),
+		cmocka_unit_test(test_missing_pid),
+		cmocka_unit_test(test_exit_during_startup),
+		cmocka_unit_test(test_exit_and_reap_during_startup),
+		cmocka_unit_test(test_threads_flag),
+		cmocka_unit_test(test_host_mode),
+		cmocka_unit_test(test_host_failed_only),
+		cmocka_unit_test(test_idle_makes_no_syscalls),
+		cmocka_unit_test(test_comm_escaping),
+		cmocka_unit_test(test_waiter_interrupted),
+		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_reader_goes_away),
+		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_unprivileged),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

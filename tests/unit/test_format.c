@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Text and JSON formatting and escaping: exact lines, and properties over
+ * arbitrary bytes (the output is always printable / valid JSON). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include "format.h"
+
+static const struct fmt_ctx ctx = {
+	.boot_to_real_ns = 1790000000LL * 1000000000LL,	/* 2026-09-21T... */
+	.threads = false,
+	.utc = true,
+};
+
+static struct et_exit sample(int status)
+{
+	struct et_exit ex = {
+		.pid = 1234, .tid = 1235, .ppid = 1, .uid = 1000, .status = status,
+		.source = ET_SRC_BPF, .start_ns = 5000000000ULL,
+		.exit_ns = 6500000000ULL, .cgroup_id = 77,
+	};
+
+	strcpy(ex.comm, "worker");
+	return ex;
+}
+
+static void test_status_words(void **state)
+{
+	char b[64];
+
+	fmt_status(b, sizeof(b), 0);
+	assert_string_equal(b, "exited 0");
+	fmt_status(b, sizeof(b), 3 << 8);
+	assert_string_equal(b, "exited 3");
+	fmt_status(b, sizeof(b), SIGKILL);
+	assert_string_equal(b, "killed SIGKILL");
+	fmt_status(b, sizeof(b), SIGSEGV | 0x80);
+	assert_string_equal(b, "dumped SIGSEGV");
+	fmt_status(b, sizeof(b), 100);
+	assert_string_equal(b, "killed signal 100");
+	fmt_status(b, sizeof(b), -1);
+	assert_string_equal(b, "unknown");
+}
+
+static void test_age(void **state)
+{
+	char b[32];
+
+	fmt_age(b, sizeof(b), 850000);
+	assert_string_equal(b, "850us");
+	fmt_age(b, sizeof(b), 12300000);
+	assert_string_equal(b, "12.3ms");
+	fmt_age(b, sizeof(b), 1520000000ULL);
+	assert_string_equal(b, "1.52s");
+	fmt_age(b, sizeof(b), 187000000000ULL);
+	assert_string_equal(b, "3m07s");
+	fmt_age(b, sizeof(b), 7500000000000ULL);
+	assert_string_equal(b, "2h05m");
+	fmt_age(b, sizeof(b), 273600000000000ULL);
+	assert_string_equal(b, "3d04h");
+}
+
+static void test_rfc3339(void **state)
+{
+	char b[48];
+
+	fmt_rfc3339(b, sizeof(b), 0);
+	assert_string_equal(b, "1970-01-01T00:00:00.000000000Z");
+	fmt_rfc3339(b, sizeof(b), 1795376463123456789LL);
+	assert_string_equal(b, "2026-11-22T19:41:03.123456789Z");
+}
+
+static void test_text_line(void **state)
+{
+	struct et_exit ex = sample(SIGSEGV | 0x80);
+	char b[FMT_LINE_MAX];
+
+	assert_true(fmt_text(b, sizeof(b), &ex, &ctx) > 0);
+	assert_string_equal(b, "14:13:26.500    1234       1 worker           dumped SIGSEGV"
+			       "           1.50s\n");
+	fmt_text_header(b, sizeof(b), &ctx);
+	assert_string_equal(b, "TIME             PID    PPID COMM             STATUS"
+			       "                   AGE\n");
+
+	ex = sample(0);
+	ex.flags = ET_EXIT_THREAD;
+	ex.status = 2 << 8;
+	struct fmt_ctx tctx = ctx;
+
+	tctx.threads = true;
+	fmt_text(b, sizeof(b), &ex, &tctx);
+	assert_string_equal(b, "14:13:26.500    1234    1235       1 worker           "
+			       "exited 2 (thread)        1.50s\n");
+
+	ex = sample(7 << 8);
+	ex.source = ET_SRC_PROC;
+	ex.start_ns = 0;
+	fmt_text(b, sizeof(b), &ex, &ctx);
+	assert_non_null(strstr(b, "exited 7 (early)"));
+	assert_non_null(strstr(b, " -\n"));
+	ex.source = ET_SRC_NONE;
+	ex.status = -1;
+	fmt_text(b, sizeof(b), &ex, &ctx);
+	assert_non_null(strstr(b, "ended, status unknown"));
+}
+
+static void test_json_line(void **state)
+{
+	struct et_exit ex = sample(SIGKILL);
+	char b[FMT_LINE_MAX];
+
+	fmt_json(b, sizeof(b), &ex, &ctx);
+	assert_string_equal(b,
+		"{\"event\":\"exit\",\"time\":\"2026-09-21T14:13:26.500000000Z\",\"pid\":1234,"
+		"\"tid\":1235,\"ppid\":1,\"uid\":1000,\"comm\":\"worker\",\"status\":9,"
+		"\"code\":\"killed\",\"exit_code\":null,\"signal\":9,\"signal_name\":\"SIGKILL\","
+		"\"core_dumped\":false,\"si_code\":2,\"si_status\":9,\"age_ns\":1500000000,"
+		"\"cgroup_id\":77,\"source\":\"bpf\"}\n");
+
+	ex = sample(255 << 8);
+	fmt_json(b, sizeof(b), &ex, &ctx);
+	assert_non_null(strstr(b, "\"status\":65280,\"code\":\"exited\",\"exit_code\":255,"
+				  "\"signal\":null,\"signal_name\":null,\"core_dumped\":false,"
+				  "\"si_code\":1,\"si_status\":255"));
+
+	ex = sample(SIGABRT | 0x80);
+	fmt_json(b, sizeof(b), &ex, &ctx);
+	assert_non_null(strstr(b, "\"code\":\"dumped\""));
+	assert_non_null(strstr(b, "\"core_dumped\":true,\"si_code\":3,\"si_status\":6"));
+
+	ex = sample(0);
+	ex.source = ET_SRC_NONE;
+	ex.status = -1;
+	ex.start_ns = 0;
+	ex.cgroup_id = 0;
+	fmt_json(b, sizeof(b), &ex, &ctx);
+	assert_non_null(strstr(b, "\"status\":null,\"code\":\"unknown\",\"exit_code\":null,"
+				  "\"signal\":null,\"signal_name\":null,\"core_dumped\":false,"
+				  "\"si_code\":null,\"si_status\":null,\"age_ns\":null,"
+				  "\"cgroup_id\":null,\"source\":\"none\""));
+
+	ex = sample(0);
+	ex.flags = ET_EXIT_THREAD;
+	fmt_json(b, sizeof(b), &ex, &ctx);
+	assert_true(strncmp(b, "{\"event\":\"thread_exit\"", 22) == 0);
+	/* too small a buffer: an error, never half a line */
+	assert_int_equal(fmt_json(b, 40, &ex, &ctx), -ENOSPC);
+}
+
+static void test_escape_text(void **state)
+{
+	char b[128];
+
+	esc_text(b, sizeof(b), "plain name", 10);
+	assert_string_equal(b, "plain name");
+	esc_text(b, sizeof(b), "\x1b[31mred", 8);
+	assert_string_equal(b, "\\x1b[31mred");
+	esc_text(b, sizeof(b), "a\\b\"c", 5);
+	assert_string_equal(b, "a\\\\b\"c");
+	esc_text(b, sizeof(b), "\xff\xfe", 2);
+	assert_string_equal(b, "\\xff\\xfe");
+	esc_text(b, sizeof(b), "caf\xc3\xa9", 5);	/* valid UTF-8 stays */
+	assert_string_equal(b, "caf\xc3\xa9");
+	esc_text(b, sizeof(b), "\xc2\x9b" "2J", 4);	/* C1 CSI in UTF-8 */
+	assert_string_equal(b, "\\xc2\\x9b2J");
+	esc_text(b, sizeof(b), "\xe2\x80\xae" "abc", 6);	/* bidi override */
+	assert_string_equal(b, "\\xe2\\x80\\xaeabc");
+	esc_text(b, sizeof(b), "\xc3", 1);	/* a truncated sequence */
+	assert_string_equal(b, "\\xc3");
+	esc_text(b, sizeof(b), "\xed\xa0\x80", 3);	/* a surrogate */
+	assert_string_equal(b, "\\xed\\xa0\\x80");
+	esc_text(b, sizeof(b), "\xc0\xaf", 2);	/* overlong */
+	assert_string_equal(b, "\\xc0\\xaf");
+	esc_text(b, sizeof(b), "a\x7f", 2);
+	assert_string_equal(b, "a\\x7f");
+	/* truncation never leaves half an escape */
+	esc_text(b, 6, "\x01\x02", 2);
+	assert_string_equal(b, "\\x01");
+}
+
+static void test_escape_json(void **state)
+{
+	char b[128];
+
+	esc_json(b, sizeof(b), "q\"b\\", 4);
+	assert_string_equal(b, "q\\\"b\\\\");
+	esc_json(b, sizeof(b), "\n\t\x01\x1b", 4);
+	assert_string_equal(b, "\\u000a\\u0009\\u0001\\u001b");
+	esc_json(b, sizeof(b), "\xff", 1);
+	assert_string_equal(b, "\\ufffd");
+	esc_json(b, sizeof(b), "caf\xc3\xa9", 5);
+	assert_string_equal(b, "caf\xc3\xa9");
+	esc_json(b, sizeof(b), "\xc2\x85", 2);
+	assert_string_equal(b, "\\u0085");
+	esc_json(b, sizeof(b), "\xe2\x80\xae", 3);
+	assert_string_equal(b, "\\u202e");
+	esc_json(b, sizeof(b), "\xf0\x9f\x98\x80", 4);	/* U+1F600 stays */
+	assert_string_equal(b, "\xf0\x9f\x98\x80");
+}
+
+/* A minimal strict check: printable ASCII or valid UTF-8, escapes well
+ * formed, no raw '"' inside. */
+static void assert_json_string_body(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		if (*p == '\\') {
+			p++;
+			if (*p == 'u') {
+				for (int i = 1; i <= 4; i++)
+					assert_non_null(strchr("0123456789abcdef", p[i]));
+				p += 5;
+			} else {
+				assert_non_null(strchr("\"\\", *p));
+				p++;
+			}
+			continue;
+		}
+		assert_true(*p >= 0x20 && *p != '"' && *p != 0x7f);
+		p++;
+	}
+}
+
+static void test_escape_random_bytes(void **state)
+{
+	char in[16], out[6 * 16 + 1], txt[4 * 16 + 1];
+	unsigned int seed = 12345;
+	int round, i;
+
+	for (round = 0; round < 20000; round++) {
+		for (i = 0; i < 15; i++)
+			in[i] = (char)(rand_r(&seed) & 0xff);
+		esc_json(out, sizeof(out), in, 15);
+		assert_json_string_body(out);
+		esc_text(txt, sizeof(txt), in, 15);
+		for (i = 0; txt[i]; i++)
+			assert_true((unsigned char)txt[i] >= 0x20 && txt[i] != 0x7f);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_words),
+		cmocka_unit_test(test_age),
+		cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_text_line),
+		cmocka_unit_test(test_json_line),
+		cmocka_unit_test(test_escape_text),
+		cmocka_unit_test(test_escape_json),
+		cmocka_unit_test(test_escape_random_bytes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

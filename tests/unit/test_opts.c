@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "opts.h"
+
+#define PID_MAX 32768
+
+static int parse(struct opts *o, char *err, const char *a0, ...)
+{
+	char *argv[32] = { "exittrace" };
+	const char *a;
+	va_list ap;
+	int argc = 1;
+
+	va_start(ap, a0);
+	for (a = a0; a && argc < 31; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	memset(o, 0, sizeof(*o));
+	err[0] = '\0';
+	return opts_parse(o, argc, argv, PID_MAX, err, OPTS_ERR_LEN);
+}
+
+static void test_defaults(void **state)
+{
+	char err[OPTS_ERR_LEN];
+	struct opts o;
+
+	assert_int_equal(parse(&o, err, NULL), 0);
+	assert_int_equal(o.npids, 0);
+	assert_false(o.json || o.threads || o.failed || o.verbose || o.help || o.version);
+	assert_int_equal(o.timeout_ns, 0);
+	opts_free(&o);
+}
+
+static void test_pids(void **state)
+{
+	char err[OPTS_ERR_LEN];
+	struct opts o;
+
+	assert_int_equal(parse(&o, err, "-p", "1", "--pid", "2,3", "-p4", "--pid=5", "-p", "3",
+			       NULL), 0);
+	assert_int_equal(o.npids, 5);	/* the repeated 3 counts once */
+	assert_int_equal(o.pids[0], 1);
+	assert_int_equal(o.pids[1], 2);
+	assert_int_equal(o.pids[2], 3);
+	assert_int_equal(o.pids[3], 4);
+	assert_int_equal(o.pids[4], 5);
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "-p", "32768", NULL), 0);
+	opts_free(&o);
+}
+
+static void test_bad_pids(void **state)
+{
+	static const char *const bad[] = {
+		"abc", "0", "-5", "+5", " 5", "5 ", "5x", "", "32769", "99999999999999999999",
+		"1,,2", ",1", "1,", "0x10", "1.5",
+	};
+	char err[OPTS_ERR_LEN], want[64];
+	struct opts o;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_not_equal(parse(&o, err, "-p", bad[i], NULL), 0);
+		/* the message names the culprit, on one line */
+		snprintf(want, sizeof(want), "'%s'", bad[i]);
+		if (!strchr(bad[i], ','))
+			assert_non_null(strstr(err, want));
+		assert_null(strchr(err, '\n'));
+		opts_free(&o);
+	}
+	assert_int_equal(parse(&o, err, "-p", "40000", NULL), -ERANGE);
+	assert_non_null(strstr(err, "pid_max (32768)"));
+	opts_free(&o);
+}
+
+static void test_flags(void **state)
+{
+	char err[OPTS_ERR_LEN];
+	struct opts o;
+
+	assert_int_equal(parse(&o, err, "-T", "-x", "-j", "-v", NULL), 0);
+	assert_true(o.threads && o.failed && o.json && o.verbose);
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--threads", "--failed", "--json", "--verbose", NULL), 0);
+	assert_true(o.threads && o.failed && o.json && o.verbose);
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "-Txj", NULL), 0);
+	assert_true(o.threads && o.failed && o.json);
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "-h", NULL), 0);
+	assert_true(o.help);
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--version", NULL), 0);
+	assert_true(o.version);
+	opts_free(&o);
+}
+
+static void test_timeout(void **state)
+{
+	char err[OPTS_ERR_LEN];
+	struct opts o;
+	uint64_t ns;
+
+	assert_int_equal(parse(&o, err, "--timeout", "2", NULL), 0);
+	assert_int_equal(o.timeout_ns, 2000000000ULL);
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--timeout=0.25", NULL), 0);
+	assert_int_equal(o.timeout_ns, 250000000ULL);
+	opts_free(&o);
+	assert_int_equal(opts_parse_seconds("1e-9", &ns, err, sizeof(err)), 0);
+	assert_int_equal(ns, 1);
+	static const char *const bad[] = { "0", "-1", "abc", "", "inf", "nan", "1s", "0x10",
+					   "1e10" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(opts_parse_seconds(bad[i], &ns, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, bad[i]));
+	}
+}
+
+static void test_ringbuf(void **state)
+{
+	char err[OPTS_ERR_LEN];
+	struct opts o;
+
+	assert_int_equal(parse(&o, err, "--ringbuf-size", "4096", NULL), 0);
+	assert_int_equal(o.ringbuf_kib, 4096);
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--ringbuf-size", "1000", NULL), -EINVAL);
+	assert_int_equal(parse(&o, err, "--ringbuf-size", "2", NULL), -EINVAL);
+	assert_int_equal(parse(&o, err, "--ringbuf-size", "-4", NULL), -EINVAL);
+	opts_free(&o);
+}
+
+static void test_usage_errors(void **state)
+{
+	char err[OPTS_ERR_LEN];
+	struct opts o;
+
+	assert_int_equal(parse(&o, err, "--bogus", NULL), -EINVAL);
+	assert_string_equal(err, "unknown option '--bogus'");
+	assert_int_equal(parse(&o, err, "-Q", NULL), -EINVAL);
+	assert_string_equal(err, "unknown option '-Q'");
+	assert_int_equal(parse(&o, err, "-p", NULL), -EINVAL);
+	assert_string_equal(err, "option '-p' needs an argument");
+	assert_int_equal(parse(&o, err, "--timeout", NULL), -EINVAL);
+	assert_string_equal(err, "option '--timeout' needs an argument");
+	assert_int_equal(parse(&o, err, "1234", NULL), -EINVAL);
+	assert_non_null(strstr(err, "'1234'"));
+	opts_free(&o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_pids),
+		cmocka_unit_test(test_bad_pids),
+		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_ringbuf),
+		cmocka_unit_test(test_usage_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
