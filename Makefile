@@ -50,8 +50,8 @@ LIBBPF_LIBS   = $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -
 
 WARN   := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -DET_VERSION='"$(VERSION)"' \
-	     -I$(OUT) -Ibpf -Iuser $(LIBBPF_CFLAGS) -MMD -MP $(SAN_CFLAGS) $(EXTRA_CFLAGS)
+ALL_CFLAGS = $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -std=gnu11 -D_GNU_SOURCE -DEXITTRACE_VERSION='"$(VERSION)"' \
+	     -I$(OUT) -Iinclude -Iuser $(LIBBPF_CFLAGS) -MMD -MP $(SAN_CFLAGS) $(EXTRA_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_CFLAGS) $(EXTRA_LDFLAGS)
 
 ifeq ($(SANITIZE),1)
@@ -63,12 +63,20 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX_H)) -
 
 # Pure modules: no syscalls, linked by the unit tests.
 PURE_SRCS := user/status.c user/opts.c user/format.c user/procstat.c
-CORE_SRCS := $(PURE_SRCS) user/et.c
-CLI_SRCS  := $(CORE_SRCS) user/output.c user/main.c
+# libexittrace: the tracer core and the pure modules it needs.
+LIB_SRCS  := user/et.c user/status.c user/procstat.c
+CLI_SRCS  := user/opts.c user/format.c user/status.c user/procstat.c user/output.c user/main.c
 
 PURE_OBJS := $(PURE_SRCS:user/%.c=$(OUT)/%.o)
-CORE_OBJS := $(CORE_SRCS:user/%.c=$(OUT)/%.o)
+LIB_OBJS  := $(LIB_SRCS:user/%.c=$(OUT)/%.o)
 CLI_OBJS  := $(CLI_SRCS:user/%.c=$(OUT)/%.o)
+
+SOVERSION := 0
+LIB_A     := $(OUT)/libexittrace.a
+LIB_SO    := $(OUT)/libexittrace.so.$(VERSION)
+LIB_LIBS   = $(LIBBPF_LIBS)
+LIBDIR    ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 INTEG_TESTS := $(patsubst tests/integration/%.c,$(OUT)/tests/integration/%,\
@@ -78,8 +86,8 @@ CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 JSONC_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 JSONC_LIBS = $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 
-.PHONY: all run check unit integration install clean deps bench
-all: $(OUT)/exittrace
+.PHONY: all lib run check unit integration install clean deps bench
+all: $(OUT)/exittrace lib
 
 deps: $(DEPS_STAMP)
 
@@ -101,12 +109,38 @@ $(OUT)/exittrace.skel.h: $(OUT)/exittrace.bpf.o
 # et.c embeds the skeleton; everything else only needs the shared header.
 $(OUT)/et.o: $(OUT)/exittrace.skel.h
 
-$(OUT)/%.o: user/%.c | $(DEPS_STAMP)
+$(OUT)/%.o: user/%.c Makefile | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(OUT)/exittrace: $(CLI_OBJS)
+# One relocatable object with every non-API symbol made local, so that the
+# static library cannot clash with its users' names either.
+$(OUT)/libexittrace.o: $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(LD) -r -o $@ $^
+	$(Q)objcopy --localize-hidden $@
+
+$(LIB_A): $(OUT)/libexittrace.o
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJS) user/libexittrace.map
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libexittrace.so.$(SOVERSION) \
+		-Wl,--version-script=user/libexittrace.map -Wl,-z,defs \
+		$(LIB_OBJS) $(LIB_LIBS) -o $@
+	$(Q)ln -sf $(notdir $@) $(OUT)/libexittrace.so.$(SOVERSION)
+	$(Q)ln -sf $(notdir $@) $(OUT)/libexittrace.so
+
+$(OUT)/libexittrace.pc: user/libexittrace.pc.in Makefile
+	$(call msg,GEN,$@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
+
+lib: $(LIB_A) $(LIB_SO) $(OUT)/libexittrace.pc
+
+# The CLI is the library's first user: linked against the static library.
+$(OUT)/exittrace: $(CLI_OBJS) $(LIB_A)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBBPF_LIBS) -o $@
 
@@ -129,9 +163,10 @@ $(UNIT_TESTS): $(OUT)/tests/unit/%: $(OUT)/tests/unit/%.o $(PURE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
 
-$(INTEG_TESTS): $(OUT)/tests/integration/%: $(OUT)/tests/integration/%.o $(OUT)/tests/harness.o
+$(INTEG_TESTS): $(OUT)/tests/integration/%: $(OUT)/tests/integration/%.o $(OUT)/tests/harness.o \
+		$(LIB_A)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(CMOCKA_LIBS) $(JSONC_LIBS) -lpthread -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(CMOCKA_LIBS) $(JSONC_LIBS) $(LIB_LIBS) -lpthread -o $@
 
 run: $(OUT)/exittrace
 	$(OUT)/exittrace $(ARGS)
@@ -139,16 +174,26 @@ run: $(OUT)/exittrace
 unit: $(UNIT_TESTS)
 	$(Q)sh scripts/run-tests.sh unit $(UNIT_TESTS)
 
-integration: $(OUT)/exittrace $(INTEG_TESTS)
-	$(Q)sh scripts/run-tests.sh integration $(INTEG_TESTS)
+SHELL_TESTS := $(wildcard tests/*.sh)
 
-check: $(OUT)/exittrace $(UNIT_TESTS) $(INTEG_TESTS)
-	$(Q)sh scripts/run-tests.sh all $(UNIT_TESTS) $(INTEG_TESTS)
+integration: all $(INTEG_TESTS)
+	$(Q)sh scripts/run-tests.sh integration $(INTEG_TESTS) $(SHELL_TESTS)
 
-install: $(OUT)/exittrace
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+check: all $(UNIT_TESTS) $(INTEG_TESTS)
+	$(Q)sh scripts/run-tests.sh all $(UNIT_TESTS) $(INTEG_TESTS) $(SHELL_TESTS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0755 $(OUT)/exittrace $(DESTDIR)$(PREFIX)/sbin/exittrace
+	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/libexittrace.so.$(SOVERSION)
+	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/libexittrace.so
+	install -m 0644 $(OUT)/libexittrace.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 0644 include/exittrace.h $(DESTDIR)$(INCLUDEDIR)/exittrace.h
 	install -m 0644 doc/exittrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/exittrace.8
+	install -m 0644 doc/exittrace.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/exittrace
 
 clean:
 	$(call msg,CLEAN,$(OUT))

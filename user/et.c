@@ -1,36 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The tracer core: BPF lifecycle (open, configure rodata, load, attach),
- * the target set (BPF map + pidfds), and turning records into results.
+ * libexittrace: the tracer core. BPF lifecycle (open, configure rodata,
+ * load, attach), the target set (BPF map + pidfds), and turning records
+ * into waitid()-style results. The CLI is one user of it.
  *
- * How no target is missed: et_watch() pins the PID with a pidfd before the
- * target enters the BPF map. The exit tracepoint fires in do_exit() before
- * exit_notify() makes the pidfd readable, so by the time a pidfd is
- * readable the target's record, if one was made, is in the ring buffer.
- * A readable pidfd with no record means the target ended before it was in
- * the map (or its record was lost): the status then comes from the pidfd's
- * exit info (6.15+, once reaped) or the zombie's /proc/PID/stat.
+ * How no target is missed: a target is pinned by a pidfd before it enters
+ * the BPF map. The exit tracepoint fires in do_exit() before exit_notify()
+ * makes the pidfd readable, so by the time a pidfd is readable the target's
+ * record, if one was made, is in the ring buffer. A readable pidfd with no
+ * record means the target ended before it was in the map (or its record was
+ * lost): the status then comes from the pidfd's exit info (6.15+, once
+ * reaped) or the zombie's /proc/PID/stat.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "exittrace.h"
+#include "../bpf/exittrace.h"	/* the record shared with BPF */
 #include "exittrace.skel.h"
-#include "et.h"
+#include "exittrace.h"		/* the public API */
 #include "procstat.h"
+#include "status.h"
 
 _Static_assert(sizeof(struct et_event) == 72, "et_event layout is shared with BPF");
 _Static_assert(sizeof(struct et_target) == 8, "et_target layout is shared with BPF");
 _Static_assert(ET_COMM_SIZE == ET_COMM_LEN, "comm sizes differ");
+_Static_assert(sizeof(struct et_exit) == 264, "struct et_exit is ABI: take from __reserved");
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -39,9 +46,10 @@ _Static_assert(ET_COMM_SIZE == ET_COMM_LEN, "comm sizes differ");
 #define SYS_pidfd_send_signal 424
 #endif
 
-/* include/uapi/linux/pidfd.h, 6.13+ (exit_code 6.15+); not in Debian 12's
- * headers yet. The ioctl takes the struct's size, so older kernels that
- * know fewer fields still answer. */
+/* include/uapi/linux/pidfd.h, 6.13+ (exit_code 6.15+), not in Debian 12's
+ * headers. The ioctl number carries the struct size, so kernels that know
+ * fewer fields still answer. For a zombie it gives no exit info; once the
+ * process is reaped, only the exit info and cgroup id. */
 struct et_pidfd_info {
 	__u64 mask;
 	__u64 cgroupid;
@@ -58,29 +66,31 @@ struct et_pidfd_info {
 #define DEFAULT_MAX_TARGETS 65536
 
 struct target {
-	pid_t pid;
-	int pidfd;		/* -1 once reported */
-	struct proc_stat snap;	/* at et_watch() time; start_ticks 0 if unknown */
+	pid_t pid;		/* 0: free slot */
+	int pidfd;
+	struct proc_stat snap;	/* at watch time; start_ticks 0 if unknown */
 	uid_t uid;
 };
 
 struct et {
 	struct exittrace_bpf *skel;
 	struct ring_buffer *rb;
+	int map_fd;		/* targets */
 	int epfd;		/* et_fd(): the ring buffer and pidep */
-	int pidep;		/* pidfds of unreported targets */
+	int pidep;		/* pidfds of unreported targets, data = pid */
+	int qfd;		/* eventfd, readable while results are queued */
+	bool qready;		/* qfd is readable */
 	unsigned int flags;
+	unsigned int max_targets;
 	uint64_t ns_per_tick;
 
-	struct target *targets;	/* in et_watch() order */
-	size_t ntargets, cap;
-	int *slots;		/* open addressing pid -> index + 1 */
-	size_t nslots;
-	unsigned int pending;
+	struct target *tab;	/* open addressing by pid, linear probing */
+	size_t nslots;		/* a power of 2, or 0 */
+	unsigned int pending;	/* targets in tab */
 
-	struct et_exit *q;	/* results not yet handed out, a ring */
+	struct et_exit *q;	/* results not yet taken, a ring */
 	size_t qhead, qlen, qcap;
-	int err;		/* first error inside a callback */
+	int err;		/* first error inside the ring buffer callback */
 };
 
 static uint64_t now_boot_ns(void)
@@ -113,21 +123,39 @@ static int q_push(struct et *h, const struct et_exit *ex)
 	return 0;
 }
 
-static bool q_pop(struct et *h, struct et_exit *ex)
+static struct et_exit *q_at(struct et *h, size_t i)
 {
-	if (!h->qlen)
-		return false;
-	*ex = h->q[h->qhead];
-	h->qhead = (h->qhead + 1) % h->qcap;
+	return &h->q[(h->qhead + i) % h->qcap];
+}
+
+/* Take out entry i, keeping the order of the others. */
+static void q_take(struct et *h, size_t i, struct et_exit *ex)
+{
+	if (ex)
+		*ex = *q_at(h, i);
+	for (; i + 1 < h->qlen; i++)
+		*q_at(h, i) = *q_at(h, i + 1);
 	h->qlen--;
-	return true;
+	if (!h->qlen)
+		h->qhead = 0;
+}
+
+/* Index of the first queued process result for pid, or -1. */
+static long q_find(struct et *h, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < h->qlen; i++)
+		if (q_at(h, i)->pid == pid && !(q_at(h, i)->flags & ET_EXIT_THREAD))
+			return (long)i;
+	return -1;
 }
 
 /* ---- target table ---- */
 
-static size_t slot_of(const struct et *h, pid_t pid)
+static size_t slot_of(pid_t pid, size_t nslots)
 {
-	return ((uint32_t)pid * 2654435761U) & (h->nslots - 1);
+	return ((uint32_t)pid * 2654435761U) & (nslots - 1);
 }
 
 static struct target *target_find(const struct et *h, pid_t pid)
@@ -136,68 +164,61 @@ static struct target *target_find(const struct et *h, pid_t pid)
 
 	if (!h->nslots)
 		return NULL;
-	for (i = slot_of(h, pid); h->slots[i]; i = (i + 1) & (h->nslots - 1))
-		if (h->targets[h->slots[i] - 1].pid == pid)
-			return &h->targets[h->slots[i] - 1];
+	for (i = slot_of(pid, h->nslots); h->tab[i].pid; i = (i + 1) & (h->nslots - 1))
+		if (h->tab[i].pid == pid)
+			return &h->tab[i];
 	return NULL;
 }
 
-static int slots_grow(struct et *h)
+static struct target *slot_for(struct target *tab, size_t nslots, pid_t pid)
 {
-	size_t n = h->nslots ? h->nslots * 2 : 64, i, j;
-	int *s = calloc(n, sizeof(*s));
+	size_t i;
 
-	if (!s)
-		return -ENOMEM;
-	free(h->slots);
-	h->slots = s;
-	h->nslots = n;
-	for (i = 0; i < h->ntargets; i++) {
-		for (j = slot_of(h, h->targets[i].pid); s[j]; j = (j + 1) & (n - 1))
-			;
-		s[j] = (int)i + 1;
-	}
-	return 0;
+	for (i = slot_of(pid, nslots); tab[i].pid; i = (i + 1) & (nslots - 1))
+		;
+	return &tab[i];
 }
 
-/* Room for one more target, so that target_add() cannot fail. */
+/* Room for one more target, so that the insert cannot fail. */
 static int target_reserve(struct et *h)
 {
-	if ((h->ntargets + 1) * 2 > h->nslots && slots_grow(h))
-		return -ENOMEM;
-	if (h->ntargets == h->cap) {
-		size_t ncap = h->cap ? h->cap * 2 : 16;
-		struct target *n = realloc(h->targets, ncap * sizeof(*n));
+	struct target *n;
+	size_t ns, i;
 
-		if (!n)
-			return -ENOMEM;
-		h->targets = n;
-		h->cap = ncap;
-	}
+	if ((h->pending + 1) * 2 <= h->nslots)
+		return 0;
+	ns = h->nslots ? h->nslots * 2 : 64;
+	n = calloc(ns, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	for (i = 0; i < h->nslots; i++)
+		if (h->tab[i].pid)
+			*slot_for(n, ns, h->tab[i].pid) = h->tab[i];
+	free(h->tab);
+	h->tab = n;
+	h->nslots = ns;
 	return 0;
 }
 
-static struct target *target_add(struct et *h, pid_t pid)
+/* Forget a target: its pidfd (which leaves pidep), its map entry, its slot.
+ * Linear probing deletion: shift later members of the run back. */
+static void target_remove(struct et *h, struct target *t)
 {
-	struct target *t = &h->targets[h->ntargets];
-	size_t j;
+	size_t mask = h->nslots - 1, i = (size_t)(t - h->tab), j, home;
 
-	memset(t, 0, sizeof(*t));
-	t->pid = pid;
-	t->pidfd = -1;
-	for (j = slot_of(h, pid); h->slots[j]; j = (j + 1) & (h->nslots - 1))
-		;
-	h->slots[j] = (int)++h->ntargets;
-	return t;
-}
-
-static void target_done(struct et *h, struct target *t)
-{
-	if (t->pidfd < 0)
-		return;
-	close(t->pidfd);	/* also leaves pidep */
-	t->pidfd = -1;
+	close(t->pidfd);
+	if (!(h->flags & ET_OPEN_HOST))
+		bpf_map_delete_elem(h->map_fd, &t->pid);
 	h->pending--;
+	for (j = (i + 1) & mask; h->tab[j].pid; j = (j + 1) & mask) {
+		home = slot_of(h->tab[j].pid, h->nslots);
+		/* move j back into the hole at i unless its home lies in (i, j] */
+		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+			h->tab[i] = h->tab[j];
+			i = j;
+		}
+	}
+	memset(&h->tab[i], 0, sizeof(h->tab[i]));
 }
 
 /* ---- records ---- */
@@ -222,23 +243,19 @@ static int on_event(void *ctx, void *data, size_t len)
 {
 	const struct et_event *e = data;
 	struct et *h = ctx;
-	struct target *t = NULL;
+	struct target *t;
 	struct et_exit ex;
-	bool dead;
 	int ret;
 
 	if (len < sizeof(*e) || e->kind != ET_KIND_EXIT)
 		return 0;
-	dead = e->flags & ET_F_GROUP_DEAD;
 	event_to_exit(e, &ex);
-
-	if (h->flags & ET_OPEN_TARGETS) {
-		t = target_find(h, ex.pid);
-		/* reported already (from its pidfd) or not ours: skip */
-		if (!t || t->pidfd < 0)
-			return 0;
+	t = target_find(h, ex.pid);
+	if (t)
 		ex.flags |= ET_EXIT_TARGET;
-	}
+	else if (!(h->flags & ET_OPEN_HOST))
+		return 0;	/* reported already (from its pidfd), or unwatched */
+
 	if (h->flags & ET_OPEN_THREADS) {
 		struct et_exit th = ex;
 
@@ -248,12 +265,12 @@ static int on_event(void *ctx, void *data, size_t len)
 		if (ret)
 			goto fail;
 	}
-	if (dead) {
+	if (e->flags & ET_F_GROUP_DEAD) {
 		ret = q_push(h, &ex);
 		if (ret)
 			goto fail;
 		if (t)
-			target_done(h, t);
+			target_remove(h, t);
 	}
 	return 0;
 fail:
@@ -272,12 +289,11 @@ static int read_file(const char *path, char *buf, size_t len)
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, len - 1);
-	if (n < 0) {
+	if (n < 0)
 		n = -errno;
-		close(fd);
-		return (int)n;
-	}
 	close(fd);
+	if (n < 0)
+		return (int)n;
 	buf[n] = '\0';
 	return 0;
 }
@@ -348,124 +364,262 @@ static void late_result(struct et *h, struct target *t)
 	}
 	if (q_push(h, &ex))
 		h->err = -ENOMEM;
-	/* it ended before it was in the map: take it out again */
-	bpf_map_delete_elem(bpf_map__fd(h->skel->maps.targets), &t->pid);
-	target_done(h, t);
+	target_remove(h, t);
 }
 
-static int check_pidfds(struct et *h)
+/* Move whatever is ready into the queue: ring buffer records first, then
+ * targets whose pidfd says they ended without a record. */
+static int pump(struct et *h)
 {
 	struct epoll_event evs[64];
-	int n, i;
+	struct target *t;
+	int n, i, ret;
 
-	if (!h->pending)
-		return 0;
-	n = epoll_wait(h->pidep, evs, 64, 0);
-	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
-	if (n == 0)
-		return 0;
-	/* records committed just before the pidfd woke us come first */
-	ring_buffer__consume(h->rb);
-	for (i = 0; i < n; i++) {
-		struct target *t = &h->targets[evs[i].data.u32];
-
-		if (t->pidfd >= 0)
-			late_result(h, t);
-	}
-	return 0;
-}
-
-/* ---- public ---- */
-
-int et_next(struct et *h, struct et_exit *ex)
-{
-	int ret;
-
-	if (q_pop(h, ex))
-		return 1;
 	ret = ring_buffer__consume(h->rb);
-	if (ret < 0 && !h->err)
-		return ret;
-	if (!h->qlen) {
-		ret = check_pidfds(h);
-		if (ret)
-			return ret;
-	}
 	if (h->err) {
 		ret = h->err;
 		h->err = 0;
 		return ret;
 	}
-	return q_pop(h, ex) ? 1 : 0;
+	if (ret < 0)
+		return ret;
+	if (!h->pending)
+		return 0;
+	n = epoll_wait(h->pidep, evs, 64, 0);
+	if (n <= 0)
+		return n < 0 && errno != EINTR ? -errno : 0;
+	/* records committed just before the pidfd woke us come first */
+	ring_buffer__consume(h->rb);
+	for (i = 0; i < n; i++) {
+		t = target_find(h, (pid_t)evs[i].data.u32);
+		if (t)
+			late_result(h, t);
+	}
+	ret = h->err;
+	h->err = 0;
+	return ret;
+}
+
+static void fill_siginfo(const struct et_exit *ex, siginfo_t *info)
+{
+	struct et_status st;
+
+	memset(info, 0, sizeof(*info));
+	status_decode(ex->source == ET_SRC_NONE ? -1 : ex->status, &st);
+	info->si_signo = SIGCHLD;
+	info->si_code = status_si_code(&st);
+	info->si_pid = ex->pid;
+	info->si_uid = ex->uid;
+	info->si_status = st.code == ET_CODE_UNKNOWN ? 0 : status_si_status(&st);
+}
+
+static int hand_out(struct et *h, size_t i, siginfo_t *info, struct et_exit *ex)
+{
+	struct et_exit tmp;
+
+	q_take(h, i, &tmp);
+	if (info)
+		fill_siginfo(&tmp, info);
+	if (ex)
+		*ex = tmp;
+	return 1;
+}
+
+/* et_fd() is readable exactly while a result is waiting: the ring buffer
+ * and pidfds say so for results not yet pumped, qfd for queued ones. */
+static int sync_ready(struct et *h, int ret)
+{
+	uint64_t v;
+
+	if (!!h->qlen == h->qready)
+		return ret;
+	if (h->qlen ? eventfd_write(h->qfd, 1) == 0 : eventfd_read(h->qfd, &v) == 0)
+		h->qready = !!h->qlen;
+	return ret;
+}
+
+static int wait_readable(struct et *h, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = h->epfd, .events = POLLIN };
+	int n = poll(&pfd, 1, timeout_ms);
+
+	return n < 0 ? -errno : n;
+}
+
+/* Wait for new records or ended targets only. */
+static int wait_sources(struct et *h, int timeout_ms)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = ring_buffer__epoll_fd(h->rb), .events = POLLIN },
+		{ .fd = h->pidep, .events = POLLIN },
+	};
+	int n = poll(pfd, 2, timeout_ms);
+
+	return n < 0 ? -errno : n;
+}
+
+/* ---- public ---- */
+
+int et_next(struct et *h, siginfo_t *info, struct et_exit *ex, int flags)
+{
+	int ret;
+
+	for (;;) {
+		if (h->qlen)
+			return sync_ready(h, hand_out(h, 0, info, ex));
+		ret = pump(h);
+		if (ret)
+			return sync_ready(h, ret);
+		if (h->qlen)
+			continue;
+		if (!h->pending && !(h->flags & ET_OPEN_HOST))
+			return sync_ready(h, -ECHILD);
+		if (!(flags & ET_NEXT_BLOCK))
+			return sync_ready(h, 0);
+		ret = wait_readable(h, -1);
+		if (ret < 0)
+			return sync_ready(h, ret);
+	}
+}
+
+int et_wait(struct et *h, pid_t pid, siginfo_t *info, struct et_exit *ex, int timeout_ms)
+{
+	struct timespec end, now;
+	long left = timeout_ms, i;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout_ms / 1000;
+	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	for (;;) {
+		ret = pump(h);
+		if (ret)
+			return sync_ready(h, ret);
+		i = q_find(h, pid);
+		if (i >= 0)
+			return sync_ready(h, hand_out(h, (size_t)i, info, ex));
+		if (!target_find(h, pid))
+			return sync_ready(h, -ECHILD);
+		if (timeout_ms >= 0) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			left = (end.tv_sec - now.tv_sec) * 1000 +
+			       (end.tv_nsec - now.tv_nsec) / 1000000;
+			if (left <= 0)
+				return sync_ready(h, 0);
+		}
+		/* queued results of others keep qfd readable: wait on the
+		 * sources, not on et_fd() */
+		sync_ready(h, 0);
+		ret = wait_sources(h, timeout_ms >= 0 ? (int)left : -1);
+		if (ret < 0)
+			return sync_ready(h, ret);
+	}
 }
 
 int et_watch(struct et *h, pid_t pid)
 {
-	int pidfd;
+	int pidfd, ret;
 
-	if (!(h->flags & ET_OPEN_TARGETS))
+	if (pid <= 0)
 		return -EINVAL;
-	if (target_find(h, pid))
-		return 0;
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	/* a thread id: EINVAL before 6.9, ENOENT since (PIDFD_THREAD) */
 	if (pidfd < 0)
-		return -errno;
-	return et_watch_pidfd(h, pid, pidfd);
+		return errno == ENOENT ? -EINVAL : -errno;
+	ret = et_watch_pidfd(h, pidfd, pid);
+	close(pidfd);
+	return ret;
 }
 
-int et_watch_pidfd(struct et *h, pid_t pid, int pidfd)
+static pid_t pidfd_pid(int pidfd)
+{
+	char path[64], buf[1024], *p;
+	long pid;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	if (read_file(path, buf, sizeof(buf)))
+		return -1;
+	p = strstr(buf, "\nPid:");
+	if (!p)
+		return -1;
+	pid = strtol(p + 5, NULL, 10);
+	return pid > 0 ? (pid_t)pid : -1;
+}
+
+int et_watch_pidfd(struct et *h, int pidfd, pid_t pid)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct et_target val = {};
 	struct proc_stat ps;
 	struct target *t;
 	uid_t uid = (uid_t)-1;
-	int ret;
+	int fd, ret;
 
-	if (!(h->flags & ET_OPEN_TARGETS)) {
-		ret = -EINVAL;
-		goto cleanup;
+	if (pid < 0)
+		return -EINVAL;
+	if (!pid) {
+		pid = pidfd_pid(pidfd);
+		if (pid <= 0)
+			return -ESRCH;
 	}
-	if (target_find(h, pid)) {
-		ret = 0;
-		goto cleanup;
-	}
+	if (target_find(h, pid))
+		return -EEXIST;
+	if (h->pending >= h->max_targets)
+		return -ENOSPC;
+	fd = fcntl(pidfd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return -errno;
+
 	/* The snapshot is this process's only if the pidfd's process still
 	 * exists afterwards (signal 0 reaches zombies too): then the PID
 	 * cannot have been reused in between. */
-	ret = proc_snapshot(pid, &ps, &uid);
-	if (ret || syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0) {
+	if (proc_snapshot(pid, &ps, &uid) ||
+	    syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0) {
 		memset(&ps, 0, sizeof(ps));
 		uid = (uid_t)-1;
 	}
-
 	ret = target_reserve(h);
 	if (ret)
 		goto cleanup;
 	/* Without a snapshot the process is already reaped: its pidfd tells
-	 * the rest, and the map must not match a process that reuses the PID. */
+	 * the rest, and the map must not match a process that reuses the PID.
+	 * In host mode every exit comes anyway: no map. */
 	val.start_ticks = ps.start_ticks;
-	if (ps.start_ticks &&
-	    bpf_map_update_elem(bpf_map__fd(h->skel->maps.targets), &pid, &val, BPF_ANY)) {
-		ret = -errno;
+	if (!(h->flags & ET_OPEN_HOST) && ps.start_ticks &&
+	    bpf_map_update_elem(h->map_fd, &pid, &val, BPF_ANY)) {
+		ret = errno == E2BIG ? -ENOSPC : -errno;
 		goto cleanup;
 	}
-	ev.data.u32 = (uint32_t)h->ntargets;
-	if (epoll_ctl(h->pidep, EPOLL_CTL_ADD, pidfd, &ev)) {
+	ev.data.u32 = (uint32_t)pid;
+	if (epoll_ctl(h->pidep, EPOLL_CTL_ADD, fd, &ev)) {
 		ret = -errno;
-		bpf_map_delete_elem(bpf_map__fd(h->skel->maps.targets), &pid);
+		if (!(h->flags & ET_OPEN_HOST))
+			bpf_map_delete_elem(h->map_fd, &pid);
 		goto cleanup;
 	}
-	t = target_add(h, pid);
+	t = slot_for(h->tab, h->nslots, pid);
+	t->pid = pid;
+	t->pidfd = fd;
 	t->snap = ps;
 	t->uid = uid;
-	t->pidfd = pidfd;
 	h->pending++;
 	return 0;
 cleanup:
-	close(pidfd);
+	close(fd);
 	return ret;
+}
+
+int et_unwatch(struct et *h, pid_t pid)
+{
+	struct target *t = target_find(h, pid);
+	long i;
+
+	if (!t)
+		return -ENOENT;
+	target_remove(h, t);
+	while ((i = q_find(h, pid)) >= 0)
+		q_take(h, (size_t)i, NULL);
+	return sync_ready(h, 0);
 }
 
 int et_fd(const struct et *h)
@@ -483,6 +637,11 @@ uint64_t et_lost(const struct et *h)
 	return __atomic_load_n(&h->skel->bss->dropped_events, __ATOMIC_RELAXED);
 }
 
+const char *et_version(void)
+{
+	return EXITTRACE_VERSION;
+}
+
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	return 0;
@@ -493,36 +652,63 @@ static int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_lis
 	return vfprintf(stderr, fmt, args);
 }
 
+/* libbpf's OPTS rule: a caller built against a newer header may pass a
+ * larger struct, as long as what we do not know is zero. */
+static int opts_valid(const struct et_opts *o)
+{
+	const char *p;
+	size_t i;
+
+	if (o->sz < offsetof(struct et_opts, flags) + sizeof(o->flags))
+		return 0;
+	for (p = (const char *)o, i = sizeof(*o); i < o->sz; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
 struct et *et_open(const struct et_opts *opts)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	unsigned int kib = opts->ringbuf_kib ? opts->ringbuf_kib : DEFAULT_RINGBUF_KIB;
-	unsigned int max = opts->max_targets ? opts->max_targets : DEFAULT_MAX_TARGETS;
+	struct et_opts o = { .sz = sizeof(o) };
 	long tck = sysconf(_SC_CLK_TCK);
 	struct et *h;
 	int ret;
 
+	if (opts) {
+		if (!opts_valid(opts)) {
+			errno = EINVAL;
+			return NULL;
+		}
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	}
+	if (o.ringbuf_kib & (o.ringbuf_kib - 1)) {
+		errno = EINVAL;
+		return NULL;
+	}
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
-	h->epfd = h->pidep = -1;
-	h->flags = opts->flags;
+	h->epfd = h->pidep = h->qfd = -1;
+	h->flags = o.flags;
+	h->max_targets = o.max_targets ? o.max_targets : DEFAULT_MAX_TARGETS;
 	h->ns_per_tick = 1000000000ULL / (uint64_t)(tck > 0 ? tck : 100);
 
-	libbpf_set_print(opts->verbose ? libbpf_verbose : libbpf_quiet);
+	libbpf_set_print(o.verbose ? libbpf_verbose : libbpf_quiet);
 	h->skel = exittrace_bpf__open();
 	if (!h->skel) {
 		ret = -errno;
 		goto cleanup;
 	}
-	h->skel->rodata->targets_only = opts->flags & ET_OPEN_TARGETS;
-	h->skel->rodata->threads = opts->flags & ET_OPEN_THREADS;
-	h->skel->rodata->failed_only = opts->flags & ET_OPEN_FAILED;
+	h->skel->rodata->targets_only = !(o.flags & ET_OPEN_HOST);
+	h->skel->rodata->threads = o.flags & ET_OPEN_THREADS;
+	h->skel->rodata->failed_only = (o.flags & ET_OPEN_HOST) && (o.flags & ET_OPEN_FAILED);
 	h->skel->rodata->ns_per_tick = h->ns_per_tick;
 	h->skel->rodata->no_group_dead_arg = getenv("EXITTRACE_TEST_NO_GROUP_DEAD") != NULL;
-	bpf_map__set_max_entries(h->skel->maps.events, kib * 1024);
+	bpf_map__set_max_entries(h->skel->maps.events,
+				 (o.ringbuf_kib ? o.ringbuf_kib : DEFAULT_RINGBUF_KIB) * 1024);
 	bpf_map__set_max_entries(h->skel->maps.targets,
-				 (opts->flags & ET_OPEN_TARGETS) ? max : 1);
+				 (o.flags & ET_OPEN_HOST) ? 1 : h->max_targets);
 	/* fork is only needed to follow descendants */
 	bpf_program__set_autoload(h->skel->progs.handle_fork, false);
 
@@ -532,6 +718,7 @@ struct et *et_open(const struct et_opts *opts)
 	ret = exittrace_bpf__attach(h->skel);
 	if (ret)
 		goto cleanup;
+	h->map_fd = bpf_map__fd(h->skel->maps.targets);
 
 	h->rb = ring_buffer__new(bpf_map__fd(h->skel->maps.events), on_event, h, NULL);
 	if (!h->rb) {
@@ -540,13 +727,14 @@ struct et *et_open(const struct et_opts *opts)
 	}
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	h->pidep = epoll_create1(EPOLL_CLOEXEC);
-	if (h->epfd < 0 || h->pidep < 0) {
+	h->qfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (h->epfd < 0 || h->pidep < 0 || h->qfd < 0) {
 		ret = -errno;
 		goto cleanup;
 	}
-	ev.data.u32 = 0;
 	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(h->rb), &ev) ||
-	    epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->pidep, &ev)) {
+	    epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->pidep, &ev) ||
+	    epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->qfd, &ev)) {
 		ret = -errno;
 		goto cleanup;
 	}
@@ -563,17 +751,18 @@ void et_close(struct et *h)
 
 	if (!h)
 		return;
-	for (i = 0; i < h->ntargets; i++)
-		if (h->targets[i].pidfd >= 0)
-			close(h->targets[i].pidfd);
+	for (i = 0; i < h->nslots; i++)
+		if (h->tab[i].pid)
+			close(h->tab[i].pidfd);
 	ring_buffer__free(h->rb);
 	exittrace_bpf__destroy(h->skel);
 	if (h->epfd >= 0)
 		close(h->epfd);
 	if (h->pidep >= 0)
 		close(h->pidep);
-	free(h->targets);
-	free(h->slots);
+	if (h->qfd >= 0)
+		close(h->qfd);
+	free(h->tab);
 	free(h->q);
 	free(h);
 }

@@ -18,16 +18,13 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
-#include "et.h"
+#include "exittrace.h"
 #include "format.h"
 #include "opts.h"
 #include "output.h"
 #include "procstat.h"
 #include "status.h"
 
-#ifndef ET_VERSION
-#define ET_VERSION "0.0.0"
-#endif
 
 /* Exit statuses of exittrace itself; see --help and the README. */
 #define EXIT_TIMEOUT	124
@@ -165,7 +162,7 @@ static int pin_targets(struct cli *c)
 			continue;
 		if (errno == ESRCH)
 			err("pid %d: no such process", (int)p->pid);
-		else if (errno == EINVAL)
+		else if (errno == EINVAL || errno == ENOENT)	/* a thread: before / since 6.9 */
 			err("pid %d: %s", (int)p->pid, thread_hint(p->pid, hint, sizeof(hint)));
 		else
 			err("pid %d: %s", (int)p->pid, strerror(errno));
@@ -207,7 +204,7 @@ static void emit_start(struct cli *c)
 			   (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec);
 	len += snprintf(line + len, sizeof(line) - len,
 			"\",\"version\":\"%s\",\"mode\":\"%s\",\"threads\":%s,\"pids\":[",
-			ET_VERSION, c->npins ? "pids" : "host", c->o.threads ? "true" : "false");
+			EXITTRACE_VERSION, c->npins ? "pids" : "host", c->o.threads ? "true" : "false");
 	emit(c, line, len);
 	for (i = 0, n = 0; i < (int)c->npins; i++) {
 		if (c->pins[i].missing)
@@ -303,8 +300,10 @@ static enum stop_reason run(struct cli *c, struct et *h, int sfd, int tfd, int e
 	int n, i, ret;
 
 	for (;;) {
-		while ((ret = et_next(h, &ex)) > 0)
+		while ((ret = et_next(h, NULL, &ex, 0)) > 0)
 			handle_exit(c, &ex);
+		if (ret == -ECHILD)
+			return STOP_DONE;
 		if (ret < 0) {
 			err("reading exit records: %s", strerror(-ret));
 			return STOP_ERROR;
@@ -312,8 +311,6 @@ static enum stop_reason run(struct cli *c, struct et *h, int sfd, int tfd, int e
 		lost = et_lost(h);
 		if (lost != c->lost_seen)
 			emit_lost(c, lost);
-		if (c->npins && !et_pending(h))
-			return STOP_DONE;
 		if (output_flush(&c->out))
 			return STOP_OUTPUT;
 
@@ -339,7 +336,7 @@ static void drain(struct cli *c, struct et *h)
 {
 	struct et_exit ex;
 
-	while (et_next(h, &ex) > 0)
+	while (et_next(h, NULL, &ex, 0) > 0)
 		handle_exit(c, &ex);
 	if (et_lost(h) != c->lost_seen)
 		emit_lost(c, et_lost(h));
@@ -379,7 +376,7 @@ static int exit_status(struct cli *c, enum stop_reason why)
 
 int main(int argc, char **argv)
 {
-	struct et_opts eo = {};
+	ET_OPTS(eo);
 	struct et *h = NULL;
 	enum stop_reason why;
 	char msg[OPTS_ERR_LEN];
@@ -404,7 +401,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	if (c->o.version) {
-		printf("exittrace %s\n", ET_VERSION);
+		printf("exittrace %s\n", EXITTRACE_VERSION);
 		ret = fflush(stdout) ? EXIT_FAILURE_ET : 0;
 		goto cleanup;
 	}
@@ -425,7 +422,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	eo.flags = (c->npins ? ET_OPEN_TARGETS : 0) | (c->o.threads ? ET_OPEN_THREADS : 0) |
+	eo.flags = (c->npins ? 0 : ET_OPEN_HOST) | (c->o.threads ? ET_OPEN_THREADS : 0) |
 		   (c->o.failed ? ET_OPEN_FAILED : 0);
 	eo.ringbuf_kib = c->o.ringbuf_kib;
 	eo.max_targets = c->npins > 65536 ? (unsigned int)c->npins : 0;
@@ -442,8 +439,9 @@ int main(int argc, char **argv)
 
 		if (p->missing)
 			continue;
-		r = et_watch_pidfd(h, p->pid, p->pidfd);
-		p->pidfd = -1;		/* et's now */
+		r = et_watch_pidfd(h, p->pidfd, p->pid);
+		close(p->pidfd);
+		p->pidfd = -1;
 		if (r) {
 			err("pid %d: watching: %s", (int)p->pid, strerror(-r));
 			goto cleanup;

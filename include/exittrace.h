@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * libexittrace: a waitid() for processes that are not your children.
+ *
+ * Watch any process by PID (or pidfd) and learn how it ended, exactly as its
+ * real parent's waitpid()/waitid() sees it, the moment it ends, from an eBPF
+ * program on the sched_process_exit tracepoint. Needs root (CAP_BPF and
+ * CAP_PERFMON) and a kernel with BTF (5.8+).
+ *
+ *	struct et *h = et_open(NULL);
+ *	et_watch(h, pid);
+ *	siginfo_t si;
+ *	et_wait(h, pid, &si, NULL, -1);	// si.si_code: CLD_EXITED, CLD_KILLED, CLD_DUMPED
+ *	et_close(h);
+ *
+ * Or put et_fd() in your own poll/epoll/event loop and call et_next()
+ * whenever it is readable, until it returns 0.
+ *
+ * Conventions: functions returning int return 0 (or a count) on success and
+ * a negative errno value on failure; et_open() returns NULL and sets errno.
+ * A handle is not thread-safe: use one handle per thread (handles are
+ * independent). Strings in struct et_exit are raw bytes from the kernel:
+ * escape them before printing.
+ *
+ * ABI: exported symbols are et_* only; the soname is libexittrace.so.0.
+ * struct et_opts grows at its end and carries its size (sz); struct et_exit
+ * keeps its size, new fields take from __reserved.
+ */
+#ifndef LIBEXITTRACE_EXITTRACE_H
+#define LIBEXITTRACE_EXITTRACE_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ET_VERSION_MAJOR 0
+#define ET_VERSION_MINOR 1
+
+#ifndef ET_API
+#define ET_API __attribute__((visibility("default")))
+#endif
+
+/* et_opts.flags */
+#define ET_OPEN_HOST	(1U << 0) /* report every process on the host, not only watched ones */
+#define ET_OPEN_THREADS	(1U << 1) /* report thread exits too (ET_EXIT_THREAD) */
+#define ET_OPEN_FAILED	(1U << 2) /* with ET_OPEN_HOST: leave out exit-0 ends, in the kernel */
+
+struct et_opts {
+	size_t sz;			/* sizeof(struct et_opts): use ET_OPTS() */
+	unsigned int flags;		/* ET_OPEN_* */
+	unsigned int ringbuf_kib;	/* BPF ring buffer, a power of 2; 0: 512 */
+	unsigned int max_targets;	/* watched at once; 0: 65536 */
+	int verbose;			/* libbpf diagnostics on stderr */
+};
+
+/* Declare and initialise options: ET_OPTS(o, .flags = ET_OPEN_HOST); */
+#define ET_OPTS(name, ...) struct et_opts name = { .sz = sizeof(struct et_opts), __VA_ARGS__ }
+
+/* et_exit.source: where the status came from */
+enum et_source {
+	ET_SRC_BPF = 0,		/* the exit tracepoint, at the moment of exit */
+	ET_SRC_PIDFD,		/* ended before it was traced: the pidfd's exit info */
+	ET_SRC_PROC,		/* ended before it was traced: the zombie's /proc stat */
+	ET_SRC_NONE,		/* ended before it was traced, reaped: status unknown */
+};
+
+/* et_exit.flags */
+#define ET_EXIT_THREAD	(1U << 0) /* a thread ended, not (yet) the process */
+#define ET_EXIT_TARGET	(1U << 1) /* a watched process */
+
+#define ET_COMM_SIZE 16
+
+struct et_exit {
+	pid_t pid;		/* process id (thread group id) */
+	pid_t tid;		/* the thread that ended */
+	pid_t ppid;		/* real parent's pid at exit; 0 when unknown */
+	uid_t uid;		/* real uid (waitid's si_uid); (uid_t)-1 when unknown */
+	int status;		/* raw wait status as waitpid() gives it; -1 unknown */
+	unsigned int flags;	/* ET_EXIT_* */
+	int source;		/* enum et_source */
+	int __pad;
+	uint64_t start_ns;	/* process start, CLOCK_BOOTTIME ns; 0 unknown */
+	uint64_t exit_ns;	/* exit (or when it was noticed), CLOCK_BOOTTIME ns */
+	uint64_t cgroup_id;	/* cgroup v2 id; 0 unknown */
+	char comm[ET_COMM_SIZE]; /* name, NUL-terminated raw bytes */
+	uint8_t __reserved[192];
+};
+
+struct et;
+
+/* Load and attach the BPF program. opts may be NULL. NULL and errno on
+ * failure (EPERM: privileges; ENOENT or ESRCH: no BTF or tracepoint). */
+ET_API struct et *et_open(const struct et_opts *opts);
+
+/* Detach and free everything. NULL is fine. */
+ET_API void et_close(struct et *h);
+
+/*
+ * Watch a process. It is pinned with a pidfd at once, so a reused PID is
+ * never mistaken for it. A process that already ended (a zombie, or one
+ * that ends before tracing catches it) is still reported.
+ * -ESRCH: no such process; -EINVAL: pid is a thread, not a process;
+ * -EEXIST: already watched; -ENOSPC: max_targets reached.
+ */
+ET_API int et_watch(struct et *h, pid_t pid);
+
+/*
+ * Watch the process a pidfd (from pidfd_open() or clone3()) refers to; the
+ * caller keeps its fd (the library dups it). pid is the PID the pidfd was
+ * opened for, or 0 to read it from the pidfd. With pid given, a process
+ * reaped since the pidfd was opened is still reported (its status from the
+ * pidfd's exit info, 6.15+); with 0, that gives -ESRCH.
+ */
+ET_API int et_watch_pidfd(struct et *h, int pidfd, pid_t pid);
+
+/* Stop watching; a result not yet taken is dropped. -ENOENT if not watched. */
+ET_API int et_unwatch(struct et *h, pid_t pid);
+
+/* A file descriptor that is readable whenever et_next() has a result. */
+ET_API int et_fd(const struct et *h);
+
+/* et_next() flags */
+#define ET_NEXT_BLOCK	(1 << 0)	/* wait until a result is ready */
+
+/*
+ * The next result, like waitid(P_ALL, 0, info, WEXITED | WNOHANG):
+ * returns 1 with info (si_signo SIGCHLD, si_code CLD_EXITED / CLD_KILLED /
+ * CLD_DUMPED, or 0 when the status is unknown; si_pid, si_uid, si_status)
+ * and ex (either may be NULL) filled; 0 when none is ready; -ECHILD when
+ * nothing is watched any more (never with ET_OPEN_HOST); -EINTR when a
+ * blocking wait was interrupted by a signal.
+ */
+ET_API int et_next(struct et *h, siginfo_t *info, struct et_exit *ex, int flags);
+
+/*
+ * Wait for one watched process: 1 with its result, 0 after timeout_ms
+ * (-1: no timeout), -ECHILD if pid is not watched, -EINTR. Results of other
+ * processes that arrive meanwhile stay queued for et_next().
+ */
+ET_API int et_wait(struct et *h, pid_t pid, siginfo_t *info, struct et_exit *ex,
+		   int timeout_ms);
+
+/* Watched processes not yet reported. */
+ET_API unsigned int et_pending(const struct et *h);
+
+/* Records the kernel could not deliver (ring buffer full), so far. */
+ET_API uint64_t et_lost(const struct et *h);
+
+/* "0.1.0" */
+ET_API const char *et_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBEXITTRACE_EXITTRACE_H */

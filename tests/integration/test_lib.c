@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * libexittrace's API against real processes and the real BPF program: each
+ * result must equal what waitid() gives the real parent, field by field.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "exittrace.h"
+#include "harness.h"
+
+static char core_dir[] = "/tmp/exittrace-libcore.XXXXXX";
+
+static int do_exit(void *arg)
+{
+	return (int)(long)arg;
+}
+
+static int do_signal(void *arg)
+{
+	int sig = (int)(long)arg;
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+	if (sig == SIGSEGV || sig == SIGABRT) {
+		if (chdir(core_dir))
+			return 97;
+		setrlimit(RLIMIT_CORE, &rl);
+	}
+	signal(sig, SIG_DFL);
+	kill(getpid(), sig);
+	return 96;
+}
+
+static int readable(struct et *h)
+{
+	struct pollfd pfd = { .fd = et_fd(h), .events = POLLIN };
+
+	return poll(&pfd, 1, 0);
+}
+
+static struct et *open_or_fail(const struct et_opts *o)
+{
+	struct et *h = et_open(o);
+
+	if (!h)
+		fail_msg("et_open: %s", strerror(errno));
+	return h;
+}
+
+/* The real parent's view: waitid() siginfo (not reaping), then the raw
+ * status from waitpid() (reaping). */
+static void real_parent(struct child *ch, siginfo_t *si, int *ws)
+{
+	struct pollfd pfd = { .fd = ch->pidfd, .events = POLLIN };
+
+	assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
+	memset(si, 0, sizeof(*si));
+	assert_int_equal(waitid(P_PID, (id_t)ch->pid, si, WEXITED | WNOWAIT), 0);
+	*ws = child_wait(ch, true);
+}
+
+static void assert_same(const siginfo_t *got, const struct et_exit *ex, const siginfo_t *want,
+			int ws)
+{
+	assert_int_equal(got->si_signo, want->si_signo);
+	assert_int_equal(got->si_code, want->si_code);
+	assert_int_equal(got->si_pid, want->si_pid);
+	assert_int_equal(got->si_uid, want->si_uid);
+	assert_int_equal(got->si_status, want->si_status);
+	assert_int_equal(ex->status, ws);
+	assert_int_equal(ex->pid, want->si_pid);
+	assert_true(ex->flags & ET_EXIT_TARGET);
+}
+
+static void test_matches_waitid(void **state)
+{
+	static const struct {
+		int (*fn)(void *);
+		long arg;
+	} cases[] = {
+		{ do_exit, 0 },	     { do_exit, 3 },	     { do_exit, 255 },
+		{ do_signal, SIGKILL }, { do_signal, SIGTERM }, { do_signal, SIGSEGV },
+		{ do_signal, SIGABRT },
+	};
+	siginfo_t got, want;
+	struct et_exit ex;
+	struct child ch;
+	struct et *h;
+	size_t i;
+	int ws;
+
+	require_bpf();
+	h = open_or_fail(NULL);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		child_spawn(&ch, cases[i].fn, (void *)cases[i].arg);
+		assert_int_equal(et_watch(h, ch.pid), 0);
+		child_go(&ch);
+		assert_int_equal(et_wait(h, ch.pid, &got, &ex, T_TIMEOUT_MS), 1);
+		real_parent(&ch, &want, &ws);
+		assert_same(&got, &ex, &want, ws);
+		assert_int_equal(ex.source, ET_SRC_BPF);
+	}
+	et_close(h);
+}
+
+static void test_fd_ready_exactly_when_pending(void **state)
+{
+	struct child a, b;
+	siginfo_t si;
+	struct et *h;
+
+	require_bpf();
+	h = open_or_fail(NULL);
+	child_spawn(&a, do_exit, (void *)1L);
+	child_spawn(&b, do_exit, (void *)2L);
+	assert_int_equal(et_watch(h, a.pid), 0);
+	assert_int_equal(et_watch(h, b.pid), 0);
+	assert_int_equal(readable(h), 0);
+	assert_int_equal(et_next(h, &si, NULL, 0), 0);
+	assert_int_equal(et_pending(h), 2);
+	child_go(&a);
+	child_go(&b);
+	child_wait(&a, false);
+	child_wait(&b, false);
+	assert_int_equal(readable(h), 1);
+	assert_int_equal(et_next(h, &si, NULL, 0), 1);
+	assert_int_equal(readable(h), 1);	/* one more waiting */
+	assert_int_equal(et_next(h, &si, NULL, 0), 1);
+	assert_int_equal(readable(h), 0);
+	assert_int_equal(et_pending(h), 0);
+	assert_int_equal(et_next(h, &si, NULL, 0), -ECHILD);
+	child_wait(&a, true);
+	child_wait(&b, true);
+	et_close(h);
+}
+
+static void test_many_watched(void **state)
+{
+	enum { N = 300 };
+	static struct child ch[N];
+	static int ws[N];
+	struct et_exit ex;
+	siginfo_t si;
+	struct et *h;
+	int i, n, got = 0;
+
+	require_bpf();
+	h = open_or_fail(NULL);
+	for (i = 0; i < N; i++) {
+		child_spawn(&ch[i], i % 3 ? do_exit : do_signal,
+			    (void *)(long)(i % 3 ? i % 256 : SIGKILL));
+		assert_int_equal(et_watch(h, ch[i].pid), 0);
+	}
+	assert_int_equal(et_pending(h), N);
+	for (i = 0; i < N; i++)
+		child_go(&ch[i]);
+	for (i = 0; i < N; i++)
+		ws[i] = child_wait(&ch[i], true);
+	while ((n = et_next(h, &si, &ex, ET_NEXT_BLOCK)) == 1) {
+		for (i = 0; i < N && ch[i].pid != ex.pid; i++)
+			;
+		assert_true(i < N);
+		assert_int_equal(ex.status, ws[i]);
+		got++;
+	}
+	assert_int_equal(n, -ECHILD);
+	assert_int_equal(got, N);
+	et_close(h);
+}
+
+static void test_unwatch(void **state)
+{
+	struct child ch;
+	siginfo_t si;
+	struct et *h;
+
+	require_bpf();
+	h = open_or_fail(NULL);
+	child_spawn(&ch, do_exit, (void *)5L);
+	assert_int_equal(et_watch(h, ch.pid), 0);
+	assert_int_equal(et_unwatch(h, ch.pid), 0);
+	assert_int_equal(et_unwatch(h, ch.pid), -ENOENT);
+	child_go(&ch);
+	child_wait(&ch, false);
+	assert_int_equal(et_next(h, &si, NULL, 0), -ECHILD);
+	assert_int_equal(readable(h), 0);
+	child_wait(&ch, true);
+	et_close(h);
+}
+
+static void *block_forever(void *arg)
+{
+	pid_t *tid = arg;
+
+	__atomic_store_n(tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	pause();
+	return NULL;
+}
+
+static void test_watch_errors(void **state)
+{
+	volatile pid_t tid = 0;
+	struct child ch;
+	pthread_t t;
+	struct et *h;
+	int i;
+
+	require_bpf();
+	h = open_or_fail(NULL);
+	assert_int_equal(et_watch(h, unused_pid()), -ESRCH);
+	assert_int_equal(et_watch(h, 0), -EINVAL);
+	assert_int_equal(et_watch(h, -3), -EINVAL);
+	child_spawn(&ch, do_exit, NULL);
+	assert_int_equal(et_watch(h, ch.pid), 0);
+	assert_int_equal(et_watch(h, ch.pid), -EEXIST);
+	/* a thread is not a process */
+	pthread_create(&t, NULL, block_forever, (void *)&tid);
+	for (i = 0; i < 10000 && !__atomic_load_n(&tid, __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	assert_int_equal(et_watch(h, tid), -EINVAL);
+	pthread_cancel(t);
+	pthread_join(t, NULL);
+	child_go(&ch);
+	child_wait(&ch, true);
+	et_close(h);
+}
+
+static void test_already_ended(void **state)
+{
+	struct et_exit ex;
+	siginfo_t si, want;
+	struct child ch;
+	struct et *h;
+	int ws, fd;
+
+	require_bpf();
+	h = open_or_fail(NULL);
+	/* a zombie: from /proc */
+	child_spawn_now(&ch, do_exit, (void *)11L);
+	ws = child_wait(&ch, false);
+	memset(&want, 0, sizeof(want));
+	waitid(P_PID, (id_t)ch.pid, &want, WEXITED | WNOWAIT);
+	assert_int_equal(et_watch(h, ch.pid), 0);
+	assert_int_equal(et_wait(h, ch.pid, &si, &ex, T_TIMEOUT_MS), 1);
+	assert_same(&si, &ex, &want, ws);
+	assert_int_equal(ex.source, ET_SRC_PROC);
+	child_wait(&ch, true);
+
+	/* pinned, then reaped: from the pidfd's exit info */
+	child_spawn_now(&ch, do_signal, (void *)(long)SIGTERM);
+	fd = dup(ch.pidfd);
+	real_parent(&ch, &want, &ws);
+	assert_int_equal(et_watch_pidfd(h, fd, 0), -ESRCH);
+	assert_int_equal(et_watch_pidfd(h, fd, ch.pid), 0);
+	assert_int_equal(et_wait(h, ch.pid, &si, &ex, T_TIMEOUT_MS), 1);
+	assert_int_equal(si.si_code, CLD_KILLED);
+	assert_int_equal(si.si_status, SIGTERM);
+	assert_int_equal(ex.status, ws);
+	assert_int_equal(ex.source, ET_SRC_PIDFD);
+	close(fd);
+	et_close(h);
+}
+
+static void test_wait_keeps_others(void **state)
+{
+	struct child a, b, c;
+	struct et_exit ex;
+	siginfo_t si;
+	struct et *h;
+
+	require_bpf();
+	h = open_or_fail(NULL);
+	child_spawn(&a, do_exit, (void *)21L);
+	child_spawn(&b, do_exit, (void *)22L);
+	child_spawn(&c, do_exit, (void *)23L);
+	assert_int_equal(et_watch(h, a.pid), 0);
+	assert_int_equal(et_watch(h, b.pid), 0);
+	assert_int_equal(et_watch(h, c.pid), 0);
+	child_go(&a);
+	child_wait(&a, true);
+	child_go(&b);
+	child_wait(&b, true);
+	/* b is asked for first; a stays queued */
+	assert_int_equal(et_wait(h, b.pid, &si, &ex, T_TIMEOUT_MS), 1);
+	assert_int_equal(si.si_pid, b.pid);
+	assert_int_equal(si.si_status, 22);
+	assert_int_equal(readable(h), 1);
+	/* c has not ended: a bounded wait times out */
+	assert_int_equal(et_wait(h, c.pid, &si, &ex, 50), 0);
+	assert_int_equal(et_wait(h, b.pid, &si, &ex, 50), -ECHILD);
+	assert_int_equal(et_next(h, &si, &ex, 0), 1);
+	assert_int_equal(si.si_pid, a.pid);
+	assert_int_equal(si.si_status, 21);
+	assert_int_equal(et_next(h, &si, &ex, 0), 0);
+	child_go(&c);
+	child_wait(&c, true);
+	assert_int_equal(et_next(h, &si, &ex, ET_NEXT_BLOCK), 1);
+	assert_int_equal(si.si_status, 23);
+	et_close(h);
+}
+
+struct worker {
+	int failures;
+	int seen;
+};
+
+static void *worker_thread(void *arg)
+{
+	struct worker *w = arg;
+	struct child ch[20];
+	int ws[20], i, j;
+	struct et_exit ex;
+	siginfo_t si;
+	struct et *h = et_open(NULL);
+
+	if (!h) {
+		w->failures++;
+		return NULL;
+	}
+	for (i = 0; i < 20; i++) {
+		child_spawn(&ch[i], do_exit, (void *)(long)(100 + i));
+		if (et_watch(h, ch[i].pid))
+			w->failures++;
+	}
+	for (i = 0; i < 20; i++)
+		child_go(&ch[i]);
+	for (i = 0; i < 20; i++)
+		ws[i] = child_wait(&ch[i], true);
+	while (et_next(h, &si, &ex, ET_NEXT_BLOCK) == 1) {
+		for (j = 0; j < 20 && ch[j].pid != si.si_pid; j++)
+			;
+		if (j == 20 || ex.status != ws[j] || si.si_status != 100 + j)
+			w->failures++;
+		w->seen++;
+	}
+	et_close(h);
+	return NULL;
+}
+
+static void test_two_threads_two_handles(void **state)
+{
+	struct worker w[2] = { 0 };
+	pthread_t t[2];
+	int i;
+
+	require_bpf();
+	for (i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, worker_thread, &w[i]);
+	for (i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(w[i].failures, 0);
+		assert_int_equal(w[i].seen, 20);
+	}
+}
+
+static void test_host_mode(void **state)
+{
+	ET_OPTS(o, .flags = ET_OPEN_HOST);
+	struct pollfd pfd;
+	struct et_exit ex;
+	struct child ch;
+	siginfo_t si;
+	struct et *h;
+	int ws, n, found = 0, rounds;
+
+	require_bpf();
+	h = open_or_fail(&o);
+	child_spawn_now(&ch, do_exit, (void *)42L);
+	ws = child_wait(&ch, true);
+	for (rounds = 0; rounds < 1000 && !found; rounds++) {
+		while ((n = et_next(h, &si, &ex, 0)) == 1)
+			if (ex.pid == ch.pid) {
+				assert_int_equal(ex.status, ws);
+				assert_int_equal(si.si_status, 42);
+				assert_false(ex.flags & ET_EXIT_TARGET);
+				found = 1;
+			}
+		assert_int_equal(n, found ? n : 0);
+		pfd.fd = et_fd(h);
+		pfd.events = POLLIN;
+		if (!found)
+			assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
+	}
+	assert_true(found);
+	et_close(h);
+}
+
+static void test_opts_abi(void **state)
+{
+	struct {
+		struct et_opts o;
+		long future;
+	} big = { .o = { .sz = sizeof(big) }, .future = 1 };
+	ET_OPTS(bad_rb, .ringbuf_kib = 3);
+	struct et *h;
+
+	errno = 0;
+	assert_null(et_open(&big.o));
+	assert_int_equal(errno, EINVAL);
+	assert_null(et_open(&bad_rb));
+	assert_int_equal(errno, EINVAL);
+	assert_string_equal(et_version(), EXITTRACE_VERSION);
+	require_bpf();
+	big.future = 0;	/* unknown but zero: fine */
+	h = open_or_fail(&big.o);
+	et_close(h);
+	et_close(NULL);
+}
+
+static int setup(void **state)
+{
+	return mkdtemp(core_dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", core_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_opts_abi),
+		cmocka_unit_test(test_matches_waitid),
+		cmocka_unit_test(test_fd_ready_exactly_when_pending),
+		cmocka_unit_test(test_many_watched),
+		cmocka_unit_test(test_unwatch),
+		cmocka_unit_test(test_watch_errors),
+		cmocka_unit_test(test_already_ended),
+		cmocka_unit_test(test_wait_keeps_others),
+		cmocka_unit_test(test_two_threads_two_handles),
+		cmocka_unit_test(test_host_mode),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
