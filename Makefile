@@ -86,7 +86,7 @@ CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 JSONC_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 JSONC_LIBS = $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 
-.PHONY: all lib run check unit integration install clean deps bench
+.PHONY: all lib run check unit integration install clean deps
 all: $(OUT)/exittrace lib
 
 deps: $(DEPS_STAMP)
@@ -95,7 +95,7 @@ $(VMLINUX_H): | $(DEPS_STAMP)
 	$(call msg,GEN,$@)
 	$(Q)BPFTOOL=$(BPFTOOL) sh scripts/gen-vmlinux.sh $@
 
-$(OUT)/exittrace.bpf.o: bpf/exittrace.bpf.c bpf/exittrace.h $(VMLINUX_H) | $(DEPS_STAMP)
+$(OUT)/exittrace.bpf.o: bpf/exittrace.bpf.c bpf/exittrace.h $(VMLINUX_H) Makefile | $(DEPS_STAMP)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
@@ -133,9 +133,12 @@ $(LIB_SO): $(LIB_OBJS) user/libexittrace.map
 	$(Q)ln -sf $(notdir $@) $(OUT)/libexittrace.so.$(SOVERSION)
 	$(Q)ln -sf $(notdir $@) $(OUT)/libexittrace.so
 
-$(OUT)/libexittrace.pc: user/libexittrace.pc.in Makefile
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|'
+
+$(OUT)/libexittrace.pc: user/libexittrace.pc.in Makefile | $(DEPS_STAMP)
 	$(call msg,GEN,$@)
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(PC_SED) $< > $@
 
 lib: $(LIB_A) $(LIB_SO) $(OUT)/libexittrace.pc
 
@@ -190,7 +193,7 @@ install: all
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/libexittrace.so.$(SOVERSION)
 	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/libexittrace.so
-	install -m 0644 $(OUT)/libexittrace.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	$(PC_SED) user/libexittrace.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libexittrace.pc
 	install -m 0644 include/exittrace.h $(DESTDIR)$(INCLUDEDIR)/exittrace.h
 	install -m 0644 doc/exittrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/exittrace.8
 	install -m 0644 doc/exittrace.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/exittrace

@@ -22,6 +22,12 @@
  * independent). Strings in struct et_exit are raw bytes from the kernel:
  * escape them before printing.
  *
+ * Needs POSIX's siginfo_t: build with _GNU_SOURCE, or _POSIX_C_SOURCE
+ * 200809L under a strict -std=c11 (gcc's default gnu11 has it).
+ * Targets are host PIDs: use the library in the initial PID namespace.
+ * Reading the status of a target that had already ended when it was
+ * watched (a zombie) needs ptrace access to it (CAP_SYS_PTRACE as root).
+ *
  * ABI: exported symbols are et_* only; the soname is libexittrace.so.0.
  * struct et_opts grows at its end and carries its size (sz); struct et_exit
  * keeps its size, new fields take from __reserved.
@@ -31,6 +37,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <sys/wait.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -48,7 +55,8 @@ extern "C" {
 /* et_opts.flags */
 #define ET_OPEN_HOST	(1U << 0) /* report every process on the host, not only watched ones */
 #define ET_OPEN_THREADS	(1U << 1) /* report thread exits too (ET_EXIT_THREAD) */
-#define ET_OPEN_FAILED	(1U << 2) /* with ET_OPEN_HOST: leave out exit-0 ends, in the kernel */
+#define ET_OPEN_FAILED	(1U << 2) /* with ET_OPEN_HOST: leave out exit-0 ends of unwatched
+				   * processes (in the kernel, unless ET_OPEN_THREADS) */
 
 struct et_opts {
 	size_t sz;			/* sizeof(struct et_opts): use ET_OPTS() */
@@ -114,11 +122,13 @@ ET_API int et_watch(struct et *h, pid_t pid);
  * caller keeps its fd (the library dups it). pid is the PID the pidfd was
  * opened for, or 0 to read it from the pidfd. With pid given, a process
  * reaped since the pidfd was opened is still reported (its status from the
- * pidfd's exit info, 6.15+); with 0, that gives -ESRCH.
+ * pidfd's exit info, 6.15+); with 0, that gives -ESRCH. -EINVAL: fd is not
+ * a pidfd, or refers to another process than pid; -EBADF: not an fd.
  */
 ET_API int et_watch_pidfd(struct et *h, int pidfd, pid_t pid);
 
-/* Stop watching; a result not yet taken is dropped. -ENOENT if not watched. */
+/* Stop watching; its results not yet taken are dropped. -ENOENT if it was
+ * neither watched nor had a result waiting. */
 ET_API int et_unwatch(struct et *h, pid_t pid);
 
 /* A file descriptor that is readable whenever et_next() has a result. */

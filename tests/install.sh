@@ -19,7 +19,7 @@ trap cleanup EXIT
 
 dest=$tmp/root
 prefix=/usr/local
-make -s install DESTDIR="$dest" PREFIX="$prefix" >/dev/null
+"${MAKE:-make}" -s install DESTDIR="$dest" PREFIX="$prefix" >/dev/null
 for f in sbin/exittrace lib/libexittrace.a lib/libexittrace.so lib/libexittrace.so.0 \
 	 lib/pkgconfig/libexittrace.pc include/exittrace.h share/man/man8/exittrace.8 \
 	 share/bash-completion/completions/exittrace; do
@@ -47,7 +47,13 @@ cc -Wall -Wextra -Werror -o "$tmp/supervise" "$tmp/supervise.c" \
 cc -Wall -Wextra -Werror -o "$tmp/supervise-static" "$tmp/supervise.c" \
 	$(pkg-config --cflags libexittrace) "$dest$prefix/lib/libexittrace.a" \
 	$(pkg-config --static --libs libbpf) -lelf -lz
-echo "ok: example builds with pkg-config, shared and static"
+# strict C with the POSIX level the header asks for
+cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -pedantic -fsyntax-only \
+	$(pkg-config --cflags libexittrace) -x c - <<'EOF2'
+#include <exittrace.h>
+int main(void) { siginfo_t si; return et_next(0, &si, 0, 0); }
+EOF2
+echo "ok: example builds with pkg-config, shared and static; header is strict C11"
 
 run_example() {
 	local bin=$1 out a b line

@@ -206,6 +206,9 @@ static void target_remove(struct et *h, struct target *t)
 {
 	size_t mask = h->nslots - 1, i = (size_t)(t - h->tab), j, home;
 
+	/* the caller may hold another fd of the same open file: only the
+	 * last close would take it out of pidep */
+	epoll_ctl(h->pidep, EPOLL_CTL_DEL, t->pidfd, NULL);
 	close(t->pidfd);
 	if (!(h->flags & ET_OPEN_HOST))
 		bpf_map_delete_elem(h->map_fd, &t->pid);
@@ -265,6 +268,10 @@ static int on_event(void *ctx, void *data, size_t len)
 		if (ret)
 			goto fail;
 	}
+	/* the kernel filters this unless thread records are wanted too */
+	if ((e->flags & ET_F_GROUP_DEAD) && (h->flags & ET_OPEN_FAILED) &&
+	    (h->flags & ET_OPEN_HOST) && !t && e->status == 0)
+		return 0;
 	if (e->flags & ET_F_GROUP_DEAD) {
 		ret = q_push(h, &ex);
 		if (ret)
@@ -354,9 +361,11 @@ static void late_result(struct et *h, struct target *t)
 				ex.cgroup_id = info.cgroupid;
 			break;
 		}
-		if (proc_snapshot(t->pid, &ps, &uid) == 0 && ps.exit_code >= 0 &&
-		    (ps.state == 'Z' || ps.state == 'X') &&
-		    (!t->snap.start_ticks || ps.start_ticks == t->snap.start_ticks)) {
+		/* only the zombie we pinned: same start time as at watch time
+		 * (field 52 needs ptrace access, which root has) */
+		if (t->snap.start_ticks && proc_snapshot(t->pid, &ps, &uid) == 0 &&
+		    ps.exit_code >= 0 && (ps.state == 'Z' || ps.state == 'X') &&
+		    ps.start_ticks == t->snap.start_ticks) {
 			ex.status = ps.exit_code;
 			ex.source = ET_SRC_PROC;
 			ex.ppid = ps.ppid;
@@ -531,19 +540,21 @@ int et_watch(struct et *h, pid_t pid)
 	return ret;
 }
 
-static pid_t pidfd_pid(int pidfd)
+/* The pid a pidfd refers to from its fdinfo: > 0, -1 once reaped, or
+ * -EBADF / -EINVAL when fd is not a pidfd. */
+static long pidfd_pid(int pidfd)
 {
 	char path[64], buf[1024], *p;
-	long pid;
+	int ret;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	if (read_file(path, buf, sizeof(buf)))
-		return -1;
+	ret = read_file(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
 	p = strstr(buf, "\nPid:");
 	if (!p)
-		return -1;
-	pid = strtol(p + 5, NULL, 10);
-	return pid > 0 ? (pid_t)pid : -1;
+		return -EINVAL;
+	return strtol(p + 5, NULL, 10);
 }
 
 int et_watch_pidfd(struct et *h, int pidfd, pid_t pid)
@@ -555,12 +566,16 @@ int et_watch_pidfd(struct et *h, int pidfd, pid_t pid)
 	uid_t uid = (uid_t)-1;
 	int fd, ret;
 
-	if (pid < 0)
-		return -EINVAL;
+	long fdpid = pidfd_pid(pidfd);
+
+	if (pid < 0 || fdpid < -1)
+		return fdpid < -1 ? (int)fdpid : -EINVAL;
 	if (!pid) {
-		pid = pidfd_pid(pidfd);
-		if (pid <= 0)
+		if (fdpid <= 0)
 			return -ESRCH;
+		pid = (pid_t)fdpid;
+	} else if (fdpid > 0 && fdpid != pid) {
+		return -EINVAL;		/* not the process pid names */
 	}
 	if (target_find(h, pid))
 		return -EEXIST;
@@ -574,7 +589,7 @@ int et_watch_pidfd(struct et *h, int pidfd, pid_t pid)
 	 * exists afterwards (signal 0 reaches zombies too): then the PID
 	 * cannot have been reused in between. */
 	if (proc_snapshot(pid, &ps, &uid) ||
-	    syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0) {
+	    (syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0 && errno == ESRCH)) {
 		memset(&ps, 0, sizeof(ps));
 		uid = (uid_t)-1;
 	}
@@ -611,15 +626,28 @@ cleanup:
 
 int et_unwatch(struct et *h, pid_t pid)
 {
-	struct target *t = target_find(h, pid);
-	long i;
+	bool dropped = false;
+	struct target *t;
+	size_t i;
+	int ret;
 
-	if (!t)
-		return -ENOENT;
-	target_remove(h, t);
-	while ((i = q_find(h, pid)) >= 0)
-		q_take(h, (size_t)i, NULL);
-	return sync_ready(h, 0);
+	/* what is in flight for it becomes a queued result first */
+	ret = pump(h);
+	if (ret)
+		return sync_ready(h, ret);
+	t = target_find(h, pid);
+	if (t)
+		target_remove(h, t);
+	/* results already queued for it (its end, its threads') go too */
+	for (i = 0; i < h->qlen;) {
+		if (q_at(h, i)->pid == pid && (q_at(h, i)->flags & ET_EXIT_TARGET)) {
+			q_take(h, i, NULL);
+			dropped = true;
+		} else {
+			i++;
+		}
+	}
+	return sync_ready(h, t || dropped ? 0 : -ENOENT);
 }
 
 int et_fd(const struct et *h)
@@ -672,6 +700,7 @@ struct et *et_open(const struct et_opts *opts)
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct et_opts o = { .sz = sizeof(o) };
 	long tck = sysconf(_SC_CLK_TCK);
+	libbpf_print_fn_t old_print;
 	struct et *h;
 	int ret;
 
@@ -682,7 +711,9 @@ struct et *et_open(const struct et_opts *opts)
 		}
 		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	}
-	if (o.ringbuf_kib & (o.ringbuf_kib - 1)) {
+	/* a power-of-2 multiple of the page size, at most 1 GiB */
+	if ((o.ringbuf_kib & (o.ringbuf_kib - 1)) ||
+	    (o.ringbuf_kib && (o.ringbuf_kib < 4 || o.ringbuf_kib > (1U << 20)))) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -694,10 +725,13 @@ struct et *et_open(const struct et_opts *opts)
 	h->max_targets = o.max_targets ? o.max_targets : DEFAULT_MAX_TARGETS;
 	h->ns_per_tick = 1000000000ULL / (uint64_t)(tck > 0 ? tck : 100);
 
-	libbpf_set_print(o.verbose ? libbpf_verbose : libbpf_quiet);
+	/* libbpf talks during open, load and attach: quiet it then, and give
+	 * the process its own callback back afterwards */
+	old_print = libbpf_set_print(o.verbose ? libbpf_verbose : libbpf_quiet);
 	h->skel = exittrace_bpf__open();
 	if (!h->skel) {
 		ret = -errno;
+		libbpf_set_print(old_print);
 		goto cleanup;
 	}
 	h->skel->rodata->targets_only = !(o.flags & ET_OPEN_HOST);
@@ -713,9 +747,12 @@ struct et *et_open(const struct et_opts *opts)
 	bpf_program__set_autoload(h->skel->progs.handle_fork, false);
 
 	ret = exittrace_bpf__load(h->skel);
-	if (ret)
+	if (ret) {
+		libbpf_set_print(old_print);
 		goto cleanup;
+	}
 	ret = exittrace_bpf__attach(h->skel);
+	libbpf_set_print(old_print);
 	if (ret)
 		goto cleanup;
 	h->map_fd = bpf_map__fd(h->skel->maps.targets);

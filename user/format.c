@@ -43,8 +43,9 @@ static size_t utf8_seq(const unsigned char *s, size_t n, unsigned int *cp)
 /* Code points a terminal may act on, or that reorder what follows. */
 static bool cp_unsafe(unsigned int cp)
 {
-	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || (cp >= 0x200e && cp <= 0x200f) ||
-	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x061c ||
+	       (cp >= 0x200e && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
 struct sbuf {
@@ -297,10 +298,14 @@ int fmt_json(char *buf, size_t len, const struct et_exit *ex, const struct fmt_c
 	name = signal_name(st.signal);
 
 	sb_init(&b, buf, len);
-	sb_printf(&b, "{\"event\":\"%s\",\"time\":\"%s\",\"pid\":%d,\"tid\":%d,\"ppid\":%d,"
-		  "\"uid\":%u,\"comm\":\"%s\"",
+	sb_printf(&b, "{\"event\":\"%s\",\"time\":\"%s\",\"pid\":%d,\"tid\":%d,\"ppid\":%d",
 		  (ex->flags & ET_EXIT_THREAD) ? "thread_exit" : "exit", when, (int)ex->pid,
-		  (int)ex->tid, (int)ex->ppid, (unsigned int)ex->uid, comm);
+		  (int)ex->tid, (int)ex->ppid);
+	if (ex->uid == (uid_t)-1)
+		sb_printf(&b, ",\"uid\":null");
+	else
+		sb_printf(&b, ",\"uid\":%u", (unsigned int)ex->uid);
+	sb_printf(&b, ",\"comm\":\"%s\"", comm);
 	if (known)
 		sb_printf(&b, ",\"status\":%d", ex->status);
 	else

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -99,7 +101,7 @@ static int64_t boot_to_real_ns(void)
 /* Loading and attaching tracing programs wants CAP_BPF and CAP_PERFMON
  * (or CAP_SYS_ADMIN before 5.8): say which is missing before libbpf fails
  * with a bare EPERM. */
-static int check_privileges(void)
+static int check_privileges(bool targets)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
@@ -111,12 +113,36 @@ static int check_privileges(void)
 	sys_admin = HAS(CAP_SYS_ADMIN);
 	bpf = HAS(CAP_BPF);
 	perfmon = HAS(CAP_PERFMON);
+	/* a zombie's exit code in /proc/PID/stat reads 0 without ptrace access */
+	if ((sys_admin || (bpf && perfmon)) && targets && !HAS(CAP_SYS_PTRACE)) {
+		err("missing capability CAP_SYS_PTRACE: -p needs it to read the status "
+		    "of a target that already ended");
+		return -EPERM;
+	}
 #undef HAS
 	if (sys_admin || (bpf && perfmon))
 		return 0;
 	err("missing capability %s%s%s: run as root", bpf ? "" : "CAP_BPF",
 	    !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON");
 	return -EPERM;
+}
+
+/* The kernel's PROC_PID_INIT_INO: the initial PID namespace's inode. */
+static bool in_initial_pidns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) || st.st_ino == 0xEFFFFFFCU;
+}
+
+static void raise_nofile(rlim_t want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 static const char *thread_hint(pid_t pid, char *buf, size_t len)
@@ -160,12 +186,14 @@ static int pin_targets(struct cli *c)
 		p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
 		if (p->pidfd >= 0)
 			continue;
-		if (errno == ESRCH)
+		if (errno == ESRCH) {
 			err("pid %d: no such process", (int)p->pid);
-		else if (errno == EINVAL || errno == ENOENT)	/* a thread: before / since 6.9 */
+		} else if (errno == EINVAL || errno == ENOENT) {	/* a thread: before / since 6.9 */
 			err("pid %d: %s", (int)p->pid, thread_hint(p->pid, hint, sizeof(hint)));
-		else
-			err("pid %d: %s", (int)p->pid, strerror(errno));
+		} else {
+			err("pid %d: pidfd_open: %s", (int)p->pid, strerror(errno));
+			return -errno;
+		}
 		p->missing = true;
 		missing++;
 	}
@@ -379,7 +407,7 @@ int main(int argc, char **argv)
 	ET_OPTS(eo);
 	struct et *h = NULL;
 	enum stop_reason why;
-	char msg[OPTS_ERR_LEN];
+	char msg[OPTS_ERR_LEN] = "out of memory";
 	int sfd = -1, tfd = -1, ep = -1, ret = EXIT_FAILURE_ET;
 	struct cli *c;
 	sigset_t mask;
@@ -406,16 +434,26 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	if (c->o.npids && pin_targets(c)) {
-		ret = EXIT_NO_PROCESS;
+	if (c->o.npids && !in_initial_pidns()) {
+		err("-p takes host PIDs: run exittrace in the initial PID namespace");
 		goto cleanup;
+	}
+	/* one pidfd per target: let -p take as many as the hard limit allows */
+	raise_nofile((rlim_t)c->o.npids + 64);
+	if (c->o.npids) {
+		int r = pin_targets(c);
+
+		if (r == -ESRCH)
+			ret = EXIT_NO_PROCESS;
+		if (r)
+			goto cleanup;
 	}
 	if (access(BTF_PATH, R_OK)) {
 		err("kernel BTF not found at %s: this kernel was built without "
 		    "CONFIG_DEBUG_INFO_BTF", BTF_PATH);
 		goto cleanup;
 	}
-	if (check_privileges())
+	if (check_privileges(c->o.npids > 0))
 		goto cleanup;
 	if (setup_signals(&mask)) {
 		err("blocking signals: %s", strerror(errno));
@@ -471,8 +509,12 @@ int main(int argc, char **argv)
 	c->fmt.threads = c->o.threads;
 	emit_start(c);
 	why = run(c, h, sfd, tfd, ep);
-	if (why != STOP_OUTPUT && why != STOP_ERROR)
+	if (why != STOP_OUTPUT && why != STOP_ERROR) {
 		drain(c, h);
+		/* the timer or a signal came with the last target's end */
+		if (c->npins && !et_pending(h))
+			why = STOP_DONE;
+	}
 	emit_end(c, why);
 	if (why != STOP_OUTPUT && output_flush(&c->out))
 		why = STOP_OUTPUT;

@@ -31,7 +31,7 @@ const char opts_usage[] =
 "  124       with -p: --timeout expired before every target ended\n"
 "  125       exittrace failed (usage, privileges, BPF, output)\n"
 "  126       a target ended but its status could not be learned\n"
-"  127       a target PID does not exist\n"
+"  127       the last PID given does not exist (each missing one is named)\n"
 "  128+N     -p mode stopped by signal N before every target ended;\n"
 "            141 when the reader of the output went away\n";
 

@@ -687,6 +687,54 @@ static void test_unprivileged(void **state)
 	tracer_close(&tr);
 }
 
+/* Root without CAP_SYS_PTRACE cannot read a zombie's status: -p says so. */
+static void test_no_ptrace_capability(void **state)
+{
+	const char *set = getenv("EXITTRACE");
+	char path[4096], p[16];
+	const char *argv[] = { "--bounding-set=-sys_ptrace", path, "-p", p, NULL };
+	struct tracer tr;
+
+	require_bpf();
+	if (!realpath(set ? set : "build/exittrace", path))
+		fail_msg("realpath: %s", strerror(errno));
+	snprintf(p, sizeof(p), "%d", (int)getpid());
+	setenv("EXITTRACE", "/usr/bin/setpriv", 1);
+	tracer_spawn(&tr, argv);
+	if (set)
+		setenv("EXITTRACE", path, 1);
+	else
+		unsetenv("EXITTRACE");
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 125);
+	assert_string_equal(tracer_stderr(&tr),
+			    "exittrace: missing capability CAP_SYS_PTRACE: -p needs it to read "
+			    "the status of a target that already ended\n");
+	tracer_close(&tr);
+}
+
+/* -p takes host PIDs: refused inside another PID namespace. */
+static void test_pid_namespace_refused(void **state)
+{
+	const char *set = getenv("EXITTRACE");
+	char path[4096];
+	const char *argv[] = { "--pid", "--fork", "--mount-proc", path, "-p", "1", NULL };
+	struct tracer tr;
+
+	require_bpf();
+	if (!realpath(set ? set : "build/exittrace", path))
+		fail_msg("realpath: %s", strerror(errno));
+	setenv("EXITTRACE", "/usr/bin/unshare", 1);
+	tracer_spawn(&tr, argv);
+	if (set)
+		setenv("EXITTRACE", path, 1);
+	else
+		unsetenv("EXITTRACE");
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 125);
+	assert_string_equal(tracer_stderr(&tr), "exittrace: -p takes host PIDs: run exittrace in "
+						"the initial PID namespace\n");
+	tracer_close(&tr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -707,6 +755,8 @@ int main(void)
 		cmocka_unit_test(test_reader_goes_away),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_unprivileged),
+		cmocka_unit_test(test_no_ptrace_capability),
+		cmocka_unit_test(test_pid_namespace_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -178,6 +179,70 @@ static int do_stop(void *arg)
 {
 	raise(SIGSTOP);
 	return 3;
+}
+
+/*
+ * The thread that ends the group is not the one that set the group's code:
+ * worker T calls exit(3) but is held by ptrace at PTRACE_EVENT_EXIT (after
+ * it left the "quick" thread count); the leader then calls exit(4), which
+ * makes it the last quick thread: SIGNAL_GROUP_EXIT with code 4. T, released,
+ * ends the group with its own exit_code still 3. waitpid() says 4.
+ */
+static int held_pipe[2], go_pipe[2], leader_pipe[2];
+
+static void *held_worker(void *arg)
+{
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	char c;
+
+	if (write(held_pipe[1], &tid, sizeof(tid)) != sizeof(tid) || read(go_pipe[0], &c, 1) != 1)
+		_exit(95);
+	syscall(SYS_exit, 3);
+	return NULL;
+}
+
+static int do_last_thread_not_code_setter(void *arg)
+{
+	pthread_t t;
+	char c;
+
+	pthread_create(&t, NULL, held_worker, NULL);
+	if (read(leader_pipe[0], &c, 1) != 1)	/* T is held at its exit */
+		_exit(94);
+	syscall(SYS_exit, 4);
+	return 0;
+}
+
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	return p ? p[2] : 0;
+}
+
+static void hold_worker_at_exit(struct child *ch)
+{
+	pid_t tid;
+	int st, i;
+
+	assert_int_equal(read(held_pipe[0], &tid, sizeof(tid)), sizeof(tid));
+	assert_int_equal(ptrace(PTRACE_SEIZE, tid, NULL, (void *)PTRACE_O_TRACEEXIT), 0);
+	assert_int_equal(write(go_pipe[1], "g", 1), 1);
+	assert_int_equal(waitpid(tid, &st, __WALL), tid);	/* bounded: T exits at once */
+	assert_true(WIFSTOPPED(st) && (st >> 8) == (SIGTRAP | (PTRACE_EVENT_EXIT << 8)));
+	assert_int_equal(write(leader_pipe[1], "g", 1), 1);
+	/* bounded: until the leader is a zombie, 10 s at most */
+	for (i = 0; i < 10000 && proc_state(ch->pid) != 'Z'; i++)
+		usleep(1000);
+	assert_int_equal(proc_state(ch->pid), 'Z');
+	assert_int_equal(ptrace(PTRACE_DETACH, tid, NULL, NULL), 0);
 }
 
 /* ---- the comparison ---- */
@@ -373,6 +438,21 @@ static void test_leader_exits_first(void **state)
 	scenario(do_leader_first, &lc, NULL);
 }
 
+static void test_last_thread_not_code_setter(void **state)
+{
+	int ws;
+
+	require_bpf();
+	assert_int_equal(pipe(held_pipe), 0);
+	assert_int_equal(pipe(go_pipe), 0);
+	assert_int_equal(pipe(leader_pipe), 0);
+	ws = scenario(do_last_thread_not_code_setter, NULL, hold_worker_at_exit);
+	assert_int_equal(ws, 4 << 8);
+	close(held_pipe[0]), close(held_pipe[1]);
+	close(go_pipe[0]), close(go_pipe[1]);
+	close(leader_pipe[0]), close(leader_pipe[1]);
+}
+
 static void test_exec_from_thread(void **state)
 {
 	int ws;
@@ -466,6 +546,7 @@ int main(void)
 		BOTH(test_handler_reraise),
 		BOTH(test_worker_thread_exit),
 		BOTH(test_leader_exits_first),
+		BOTH(test_last_thread_not_code_setter),
 		BOTH(test_exec_from_thread),
 		BOTH(test_thread_segv),
 		BOTH(test_stopped_then_killed),

@@ -209,6 +209,81 @@ static void *block_forever(void *arg)
 	return NULL;
 }
 
+/* Review findings: the caller's own pidfd copy must not keep a reported
+ * target in the library's epoll; unwatch drops queued results; pidfd checks. */
+static void test_caller_keeps_pidfd(void **state)
+{
+	struct child ch, other;
+	struct et_exit ex;
+	siginfo_t si;
+	struct et *h;
+	int p[2];
+
+	require_bpf();
+	h = open_or_fail(NULL);
+	child_spawn(&ch, do_exit, (void *)6L);
+	child_spawn(&other, do_exit, (void *)0L);
+	assert_int_equal(et_watch_pidfd(h, ch.pidfd, other.pid), -EINVAL);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(et_watch_pidfd(h, p[0], 0), -EINVAL);
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(et_watch_pidfd(h, ch.pidfd, ch.pid), 0);	/* we keep ours */
+	assert_int_equal(et_watch(h, other.pid), 0);
+	child_go(&ch);
+	child_wait(&ch, false);
+	assert_int_equal(et_wait(h, ch.pid, &si, &ex, T_TIMEOUT_MS), 1);
+	assert_int_equal(si.si_status, 6);
+	/* reported: no longer readable, though our pidfd still is */
+	assert_int_equal(readable(h), 0);
+	assert_int_equal(et_next(h, &si, &ex, 0), 0);
+	child_wait(&ch, true);
+
+	/* a result queued, then unwatched: dropped */
+	child_go(&other);
+	child_wait(&other, false);
+	assert_int_equal(readable(h), 1);
+	assert_int_equal(et_unwatch(h, other.pid), 0);
+	assert_int_equal(readable(h), 0);
+	assert_int_equal(et_next(h, &si, &ex, 0), -ECHILD);
+	assert_int_equal(et_unwatch(h, other.pid), -ENOENT);
+	child_wait(&other, true);
+	et_close(h);
+}
+
+static void test_host_failed_with_threads(void **state)
+{
+	ET_OPTS(o, .flags = ET_OPEN_HOST | ET_OPEN_FAILED | ET_OPEN_THREADS);
+	struct child ok, bad;
+	struct pollfd pfd;
+	struct et_exit ex;
+	siginfo_t si;
+	struct et *h;
+	int found = 0, rounds;
+
+	require_bpf();
+	h = open_or_fail(&o);
+	child_spawn_now(&ok, do_exit, (void *)0L);
+	child_wait(&ok, true);
+	child_spawn_now(&bad, do_exit, (void *)9L);
+	child_wait(&bad, true);
+	for (rounds = 0; rounds < 1000 && !found; rounds++) {
+		while (et_next(h, &si, &ex, 0) == 1) {
+			if (ex.flags & ET_EXIT_THREAD)
+				continue;
+			assert_int_not_equal(ex.pid, ok.pid);
+			assert_int_not_equal(ex.status, 0);
+			found |= ex.pid == bad.pid;
+		}
+		pfd.fd = et_fd(h);
+		pfd.events = POLLIN;
+		if (!found)
+			assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
+	}
+	assert_true(found);
+	et_close(h);
+}
+
 static void test_watch_errors(void **state)
 {
 	volatile pid_t tid = 0;
@@ -441,6 +516,8 @@ int main(void)
 		cmocka_unit_test(test_many_watched),
 		cmocka_unit_test(test_unwatch),
 		cmocka_unit_test(test_watch_errors),
+		cmocka_unit_test(test_caller_keeps_pidfd),
+		cmocka_unit_test(test_host_failed_with_threads),
 		cmocka_unit_test(test_already_ended),
 		cmocka_unit_test(test_wait_keeps_others),
 		cmocka_unit_test(test_two_threads_two_handles),

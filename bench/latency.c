@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Exit notification latency: from a child's last instruction (it stamps
+ * CLOCK_MONOTONIC into shared memory just before _exit) to the moment a
+ * consumer has read the report of that exit.
+ *
+ *   latency -n N -k FIELD -- TRACER [ARGS...]   read TRACER's stdout; the
+ *        child's pid is whitespace-separated field FIELD (1-based) of its
+ *        line, or "json" for a "pid":N member
+ *   latency -n N --pidfd                         poll() on the child's pidfd
+ *   latency -s R -- TRACER [ARGS...]             start-up: spawn to first
+ *        output line, R times
+ *
+ * Prints one sample per line in microseconds (a consumer computes the
+ * percentiles). Every wait is bounded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WAIT_MS 10000
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "latency: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+struct reader {
+	int fd;
+	char buf[1 << 16];
+	size_t len;
+};
+
+/* Next line (NUL-terminated, in r->buf's copy), or NULL after timeout/EOF. */
+static char *read_line(struct reader *r, int timeout_ms, char *line, size_t size)
+{
+	uint64_t end = now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+	char *nl;
+	ssize_t n;
+	size_t l;
+
+	for (;;) {
+		nl = memchr(r->buf, '\n', r->len);
+		if (nl) {
+			l = (size_t)(nl - r->buf);
+			if (l >= size)
+				l = size - 1;
+			memcpy(line, r->buf, l);
+			line[l] = '\0';
+			r->len -= (size_t)(nl - r->buf) + 1;
+			memmove(r->buf, nl + 1, r->len);
+			return line;
+		}
+		if (now_ns() >= end)
+			return NULL;
+		if (poll(&pfd, 1, (int)((end - now_ns()) / 1000000ULL) + 1) <= 0)
+			return NULL;
+		if (r->len == sizeof(r->buf))
+			r->len = 0;	/* a line longer than the buffer: drop it */
+		n = read(r->fd, r->buf + r->len, sizeof(r->buf) - r->len);
+		if (n <= 0)
+			return NULL;
+		r->len += (size_t)n;
+	}
+}
+
+static long line_pid(char *line, int field)
+{
+	char *p, *tok, *save = NULL;
+	int i;
+
+	if (field == 0) {
+		p = strstr(line, "\"pid\":");
+		return p ? strtol(p + 6, NULL, 10) : -1;
+	}
+	for (i = 1, tok = strtok_r(line, " \t", &save); tok; i++, tok = strtok_r(NULL, " \t", &save))
+		if (i == field)
+			return strtol(tok, NULL, 10);
+	return -1;
+}
+
+static pid_t spawn_tracer(char **argv, int *out)
+{
+	int p[2], null;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		null = open("/dev/null", O_WRONLY);
+		dup2(p[1], 1);
+		dup2(null, 2);
+		setpgid(0, 0);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	*out = p[0];
+	return pid;
+}
+
+static void stop_tracer(pid_t pid)
+{
+	int i;
+
+	kill(-pid, SIGINT);
+	kill(pid, SIGINT);
+	for (i = 0; i < 500; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return;
+		usleep(10000);
+	}
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* Fork a child that stamps its last moment into *stamp and exits. */
+static pid_t stamped_child(volatile uint64_t *stamp)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		*stamp = now_ns();
+		_exit(0);
+	}
+	return pid;
+}
+
+/* Wait until TRACER reports an exit: it is attached then. */
+static int wait_ready(struct reader *r, int field, volatile uint64_t *scratch)
+{
+	char line[4096];
+	uint64_t end = now_ns() + 20ULL * 1000000000ULL;
+	pid_t c;
+
+	while (now_ns() < end) {
+		c = stamped_child(scratch);
+		waitpid(c, NULL, 0);
+		while (read_line(r, 200, line, sizeof(line)))
+			if (line_pid(line, field) == c)
+				return 0;
+	}
+	return -1;
+}
+
+static int run_tracer(int n, int field, char **argv)
+{
+	volatile uint64_t *stamps;
+	struct reader r = { 0 };
+	char line[4096];
+	pid_t tracer, c;
+	uint64_t t;
+	int i, misses = 0;
+
+	stamps = mmap(NULL, sizeof(uint64_t) * (size_t)(n + 1), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (stamps == MAP_FAILED)
+		die("mmap");
+	tracer = spawn_tracer(argv, &r.fd);
+	if (wait_ready(&r, field, &stamps[n])) {
+		stop_tracer(tracer);
+		fprintf(stderr, "latency: %s never reported an exit\n", argv[0]);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		c = stamped_child(&stamps[i]);
+		for (;;) {
+			if (!read_line(&r, WAIT_MS, line, sizeof(line))) {
+				misses++;
+				break;
+			}
+			t = now_ns();
+			if (line_pid(line, field) == c) {
+				printf("%.3f\n", (double)(t - stamps[i]) / 1e3);
+				break;
+			}
+		}
+		waitpid(c, NULL, 0);
+	}
+	stop_tracer(tracer);
+	if (misses)
+		fprintf(stderr, "latency: %d exits never reported\n", misses);
+	return misses ? 1 : 0;
+}
+
+static int run_pidfd(int n)
+{
+	volatile uint64_t *stamps;
+	struct pollfd pfd = { .events = POLLIN };
+	uint64_t t;
+	pid_t c;
+	int i;
+
+	stamps = mmap(NULL, sizeof(uint64_t) * (size_t)n, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (stamps == MAP_FAILED)
+		die("mmap");
+	for (i = 0; i < n; i++) {
+		c = stamped_child(&stamps[i]);
+		pfd.fd = (int)syscall(SYS_pidfd_open, c, 0);
+		if (pfd.fd < 0)
+			die("pidfd_open");
+		if (poll(&pfd, 1, WAIT_MS) != 1)
+			die("poll");
+		t = now_ns();
+		printf("%.3f\n", (double)(t - stamps[i]) / 1e3);
+		close(pfd.fd);
+		waitpid(c, NULL, 0);
+	}
+	return 0;
+}
+
+static int run_startup(int rounds, char **argv)
+{
+	struct reader r = { 0 };
+	char line[4096];
+	uint64_t t0;
+	pid_t tracer;
+	int i;
+
+	for (i = 0; i < rounds; i++) {
+		t0 = now_ns();
+		tracer = spawn_tracer(argv, &r.fd);
+		r.len = 0;
+		if (!read_line(&r, WAIT_MS, line, sizeof(line))) {
+			stop_tracer(tracer);
+			fprintf(stderr, "latency: %s printed nothing\n", argv[0]);
+			return 1;
+		}
+		printf("%.3f\n", (double)(now_ns() - t0) / 1e3);
+		stop_tracer(tracer);
+		close(r.fd);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int n = 300, field = 2, startup = 0, i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-n") && i + 1 < argc) {
+			n = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "-k") && i + 1 < argc) {
+			i++;
+			field = strcmp(argv[i], "json") ? atoi(argv[i]) : 0;
+		} else if (!strcmp(argv[i], "-s") && i + 1 < argc) {
+			startup = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--pidfd")) {
+			return run_pidfd(n);
+		} else if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else {
+			fprintf(stderr, "usage: latency [-n N] [-k FIELD|json] -- TRACER...\n"
+					"       latency -n N --pidfd\n"
+					"       latency -s ROUNDS -- TRACER...\n");
+			return 2;
+		}
+	}
+	if (i >= argc || n <= 0)
+		return 2;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return startup ? run_startup(startup, argv + i) : run_tracer(n, field, argv + i);
+}
