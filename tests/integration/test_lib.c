@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -248,6 +249,52 @@ static void test_caller_keeps_pidfd(void **state)
 	assert_int_equal(et_next(h, &si, &ex, 0), -ECHILD);
 	assert_int_equal(et_unwatch(h, other.pid), -ENOENT);
 	child_wait(&other, true);
+	et_close(h);
+}
+
+/* A process with exactly this PID (clone3 set_tid, root only) that exits 77. */
+static void impostor(pid_t pid)
+{
+	struct clone_args args = { .exit_signal = SIGCHLD };
+	pid_t tid = pid, got;
+
+	args.set_tid = (uint64_t)(uintptr_t)&tid;
+	args.set_tid_size = 1;
+	got = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (got == 0)
+		_exit(77);
+	if (got != pid)
+		fail_msg("clone3 with set_tid %d: %s", (int)pid, strerror(errno));
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
+/*
+ * A target watched after it ended, then reaped, and its PID reused before
+ * the library looked: the new process's exit is not the target's (the BPF
+ * side compares start times), the pidfd tells the target's own status.
+ */
+static void test_reused_pid_is_not_the_target(void **state)
+{
+	struct timespec tick = { 0, 25000000 };
+	struct et_exit ex;
+	struct child ch;
+	siginfo_t si;
+	struct et *h;
+
+	require_bpf();
+	h = open_or_fail(NULL);
+	child_spawn_now(&ch, do_exit, (void *)13L);
+	child_wait(&ch, false);
+	assert_int_equal(et_watch(h, ch.pid), 0);	/* in the BPF map, with its start time */
+	child_wait(&ch, true);
+	/* identity is the start time in clock ticks (/proc's resolution): let
+	 * one pass, as any real reuse (after pid_max more forks) does */
+	nanosleep(&tick, NULL);
+	impostor(ch.pid);
+	assert_int_equal(et_wait(h, ch.pid, &si, &ex, T_TIMEOUT_MS), 1);
+	assert_int_equal(ex.status, 13 << 8);
+	assert_int_equal(ex.source, ET_SRC_PIDFD);
+	assert_int_equal(et_next(h, &si, &ex, 0), -ECHILD);
 	et_close(h);
 }
 
@@ -517,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_unwatch),
 		cmocka_unit_test(test_watch_errors),
 		cmocka_unit_test(test_caller_keeps_pidfd),
+		cmocka_unit_test(test_reused_pid_is_not_the_target),
 		cmocka_unit_test(test_host_failed_with_threads),
 		cmocka_unit_test(test_already_ended),
 		cmocka_unit_test(test_wait_keeps_others),
