@@ -463,7 +463,9 @@ int main(int argc, char **argv)
 	eo.flags = (c->npins ? 0 : ET_OPEN_HOST) | (c->o.threads ? ET_OPEN_THREADS : 0) |
 		   (c->o.failed ? ET_OPEN_FAILED : 0);
 	eo.ringbuf_kib = c->o.ringbuf_kib;
-	eo.max_targets = c->npins > 65536 ? (unsigned int)c->npins : 0;
+	eo.max_targets = c->o.max_targets;
+	if (c->npins > eo.max_targets && c->npins > 65536)
+		eo.max_targets = (unsigned int)c->npins;
 	eo.verbose = c->o.verbose;
 	h = et_open(&eo);
 	if (!h) {

@@ -20,6 +20,7 @@ const char opts_usage[] =
 "  -j, --json              JSON lines instead of text\n"
 "      --timeout SECONDS   stop after SECONDS (fractions allowed)\n"
 "      --ringbuf-size KIB  BPF ring buffer size in KiB, a power of 2 (default 512)\n"
+"      --max-targets N     room in the kernel's target set (default 65536)\n"
 "  -v, --verbose           show libbpf's diagnostics\n"
 "  -h, --help              this text\n"
 "  -V, --version           version\n"
@@ -147,7 +148,21 @@ static int parse_ringbuf(struct opts *o, const char *s, char *err, size_t errlen
 	return 0;
 }
 
-enum { OPT_TIMEOUT = 256, OPT_RINGBUF };
+static int parse_max_targets(struct opts *o, const char *s, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (!*s || *s == '-' || *end || errno || n < 1 || n > (1UL << 24))
+		return fail(err, errlen, -EINVAL,
+			    "invalid target count '%s': want 1 to 16777216", s);
+	o->max_targets = (unsigned int)n;
+	return 0;
+}
+
+enum { OPT_TIMEOUT = 256, OPT_RINGBUF, OPT_MAX_TARGETS };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -156,6 +171,7 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+	{ "max-targets", required_argument, NULL, OPT_MAX_TARGETS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -189,6 +205,9 @@ int opts_parse(struct opts *o, int argc, char *const argv[], long pid_max, char 
 			break;
 		case OPT_RINGBUF:
 			ret = parse_ringbuf(o, optarg, err, errlen);
+			break;
+		case OPT_MAX_TARGETS:
+			ret = parse_max_targets(o, optarg, err, errlen);
 			break;
 		case 'v':
 			o->verbose = true;

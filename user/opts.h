@@ -19,6 +19,7 @@ struct opts {
 	bool version;		/* -V */
 	uint64_t timeout_ns;	/* --timeout, 0: none */
 	unsigned int ringbuf_kib; /* --ringbuf-size, 0: default */
+	unsigned int max_targets; /* --max-targets, 0: default */
 };
 
 #define OPTS_ERR_LEN 256

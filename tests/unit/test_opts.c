@@ -139,6 +139,21 @@ static void test_ringbuf(void **state)
 	opts_free(&o);
 }
 
+static void test_max_targets(void **state)
+{
+	char err[OPTS_ERR_LEN];
+	struct opts o;
+
+	assert_int_equal(parse(&o, err, "--max-targets", "200000", NULL), 0);
+	assert_int_equal(o.max_targets, 200000);
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--max-targets", "0", NULL), -EINVAL);
+	assert_non_null(strstr(err, "'0'"));
+	assert_int_equal(parse(&o, err, "--max-targets", "x", NULL), -EINVAL);
+	assert_int_equal(parse(&o, err, "--max-targets", "99999999999", NULL), -EINVAL);
+	opts_free(&o);
+}
+
 static void test_usage_errors(void **state)
 {
 	char err[OPTS_ERR_LEN];
@@ -166,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_ringbuf),
+		cmocka_unit_test(test_max_targets),
 		cmocka_unit_test(test_usage_errors),
 	};
 
