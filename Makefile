@@ -86,7 +86,7 @@ CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 JSONC_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 JSONC_LIBS = $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 
-.PHONY: all lib run check unit integration install clean deps
+.PHONY: all lib run check unit integration install clean deps bench
 all: $(OUT)/exittrace lib
 
 deps: $(DEPS_STAMP)
@@ -170,6 +170,18 @@ $(INTEG_TESTS): $(OUT)/tests/integration/%: $(OUT)/tests/integration/%.o $(OUT)/
 		$(LIB_A)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(CMOCKA_LIBS) $(JSONC_LIBS) $(LIB_LIBS) -lpthread -o $@
+
+$(OUT)/bench/%: bench/%.c Makefile | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 $< $(if $(filter %/fill,$@),$(LIBBPF_LIBS)) -o $@
+
+BENCH_TOOLS := $(OUT)/bench/loadgen $(OUT)/bench/latency $(OUT)/bench/fill
+
+# The benchmark: exittrace against its peers, side by side, as ratios.
+bench: $(OUT)/exittrace $(BENCH_TOOLS)
+	$(Q)sh scripts/deps.sh bench
+	$(Q)python3 bench/run.py
 
 run: $(OUT)/exittrace
 	$(OUT)/exittrace $(ARGS)

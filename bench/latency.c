@@ -14,6 +14,7 @@
  * Prints one sample per line in microseconds (a consumer computes the
  * percentiles). Every wait is bounded.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

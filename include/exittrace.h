@@ -64,6 +64,10 @@ struct et_opts {
 	unsigned int ringbuf_kib;	/* BPF ring buffer, a power of 2; 0: 512 */
 	unsigned int max_targets;	/* watched at once; 0: 65536 */
 	int verbose;			/* libbpf diagnostics on stderr */
+	/* Under an exit storm, wake the reader at most once per wake_us (the
+	 * first exit after a quiet spell still wakes it at once); 0: every
+	 * time the reader has caught up. Needs 5.15+ (bpf_timer). */
+	unsigned int wake_us;
 };
 
 /* Declare and initialise options: ET_OPTS(o, .flags = ET_OPEN_HOST); */

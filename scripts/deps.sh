@@ -6,6 +6,10 @@ set -eu
 
 PKGS="clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config make gcc \
 libcmocka-dev libjson-c-dev jq strace"
+# scripts/deps.sh bench: the peers and tools make bench compares with
+if [ "${1:-}" = bench ]; then
+	PKGS="$PKGS libbpf-tools bpftrace forkstat gnuplot-nox python3 coreutils"
+fi
 
 missing=""
 for p in $PKGS; do

@@ -91,7 +91,12 @@ struct et {
 	struct et_exit *q;	/* results not yet taken, a ring */
 	size_t qhead, qlen, qcap;
 	int err;		/* first error inside the ring buffer callback */
+	bool one;		/* consume only until one result is queued */
 };
+
+/* on_event()'s way to stop ring_buffer__consume() after the record it was
+ * given (libbpf advances past it first): never an error of libbpf's own. */
+#define STOP_CONSUMING (-ECANCELED)
 
 static uint64_t now_boot_ns(void)
 {
@@ -128,13 +133,18 @@ static struct et_exit *q_at(struct et *h, size_t i)
 	return &h->q[(h->qhead + i) % h->qcap];
 }
 
-/* Take out entry i, keeping the order of the others. */
+/* Take out entry i, keeping the order of the others: O(1) at the head,
+ * where et_next() takes from. */
 static void q_take(struct et *h, size_t i, struct et_exit *ex)
 {
 	if (ex)
 		*ex = *q_at(h, i);
-	for (; i + 1 < h->qlen; i++)
-		*q_at(h, i) = *q_at(h, i + 1);
+	if (i == 0) {
+		h->qhead = (h->qhead + 1) % h->qcap;
+	} else {
+		for (; i + 1 < h->qlen; i++)
+			*q_at(h, i) = *q_at(h, i + 1);
+	}
 	h->qlen--;
 	if (!h->qlen)
 		h->qhead = 0;
@@ -251,7 +261,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	int ret;
 
 	if (len < sizeof(*e) || e->kind != ET_KIND_EXIT)
-		return 0;
+		return 0;	/* ET_KIND_WAKE: it has done its job by arriving */
 	event_to_exit(e, &ex);
 	t = target_find(h, ex.pid);
 	if (t)
@@ -279,7 +289,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		if (t)
 			target_remove(h, t);
 	}
-	return 0;
+	return h->one && h->qlen ? STOP_CONSUMING : 0;
 fail:
 	h->err = ret;
 	return ret;
@@ -376,21 +386,34 @@ static void late_result(struct et *h, struct target *t)
 	target_remove(h, t);
 }
 
-/* Move whatever is ready into the queue: ring buffer records first, then
- * targets whose pidfd says they ended without a record. */
-static int pump(struct et *h)
+static int consume(struct et *h, bool one)
 {
-	struct epoll_event evs[64];
-	struct target *t;
-	int n, i, ret;
+	int ret;
 
+	h->one = one;
 	ret = ring_buffer__consume(h->rb);
 	if (h->err) {
 		ret = h->err;
 		h->err = 0;
 		return ret;
 	}
-	if (ret < 0)
+	return ret == STOP_CONSUMING ? 0 : ret < 0 ? ret : 0;
+}
+
+/*
+ * Move what is ready into the queue: ring buffer records first, then
+ * targets whose pidfd says they ended without a record. With one, stop at
+ * the first result: records left in the ring keep et_fd() readable by
+ * themselves, so a caller draining et_next() costs no syscall per record.
+ */
+static int pump(struct et *h, bool one)
+{
+	struct epoll_event evs[64];
+	struct target *t;
+	int n, i, ret;
+
+	ret = consume(h, one);
+	if (ret || (one && h->qlen))
 		return ret;
 	if (!h->pending)
 		return 0;
@@ -398,7 +421,9 @@ static int pump(struct et *h)
 	if (n <= 0)
 		return n < 0 && errno != EINTR ? -errno : 0;
 	/* records committed just before the pidfd woke us come first */
-	ring_buffer__consume(h->rb);
+	ret = consume(h, false);
+	if (ret)
+		return ret;
 	for (i = 0; i < n; i++) {
 		t = target_find(h, (pid_t)evs[i].data.u32);
 		if (t)
@@ -476,7 +501,7 @@ int et_next(struct et *h, siginfo_t *info, struct et_exit *ex, int flags)
 	for (;;) {
 		if (h->qlen)
 			return sync_ready(h, hand_out(h, 0, info, ex));
-		ret = pump(h);
+		ret = pump(h, true);
 		if (ret)
 			return sync_ready(h, ret);
 		if (h->qlen)
@@ -501,7 +526,7 @@ int et_wait(struct et *h, pid_t pid, siginfo_t *info, struct et_exit *ex, int ti
 	end.tv_sec += timeout_ms / 1000;
 	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
 	for (;;) {
-		ret = pump(h);
+		ret = pump(h, false);
 		if (ret)
 			return sync_ready(h, ret);
 		i = q_find(h, pid);
@@ -632,7 +657,7 @@ int et_unwatch(struct et *h, pid_t pid)
 	int ret;
 
 	/* what is in flight for it becomes a queued result first */
-	ret = pump(h);
+	ret = pump(h, false);
 	if (ret)
 		return sync_ready(h, ret);
 	t = target_find(h, pid);
@@ -738,6 +763,7 @@ struct et *et_open(const struct et_opts *opts)
 	h->skel->rodata->threads = o.flags & ET_OPEN_THREADS;
 	h->skel->rodata->failed_only = (o.flags & ET_OPEN_HOST) && (o.flags & ET_OPEN_FAILED);
 	h->skel->rodata->ns_per_tick = h->ns_per_tick;
+	h->skel->rodata->wake_ns = (uint64_t)o.wake_us * 1000;
 	h->skel->rodata->no_group_dead_arg = getenv("EXITTRACE_TEST_NO_GROUP_DEAD") != NULL;
 	bpf_map__set_max_entries(h->skel->maps.events,
 				 (o.ringbuf_kib ? o.ringbuf_kib : DEFAULT_RINGBUF_KIB) * 1024);

@@ -467,6 +467,7 @@ int main(int argc, char **argv)
 	if (c->npins > eo.max_targets && c->npins > 65536)
 		eo.max_targets = (unsigned int)c->npins;
 	eo.verbose = c->o.verbose;
+	eo.wake_us = c->o.coalesce_us;
 	h = et_open(&eo);
 	if (!h) {
 		err("loading the BPF program: %s%s", strerror(errno),

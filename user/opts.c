@@ -21,6 +21,9 @@ const char opts_usage[] =
 "      --timeout SECONDS   stop after SECONDS (fractions allowed)\n"
 "      --ringbuf-size KIB  BPF ring buffer size in KiB, a power of 2 (default 512)\n"
 "      --max-targets N     room in the kernel's target set (default 65536)\n"
+"      --coalesce-us USEC  in an exit storm, wake up at most every USEC (default\n"
+"                          1000; the first exit after a quiet spell is at once);\n"
+"                          0 wakes for every record\n"
 "  -v, --verbose           show libbpf's diagnostics\n"
 "  -h, --help              this text\n"
 "  -V, --version           version\n"
@@ -162,7 +165,21 @@ static int parse_max_targets(struct opts *o, const char *s, char *err, size_t er
 	return 0;
 }
 
-enum { OPT_TIMEOUT = 256, OPT_RINGBUF, OPT_MAX_TARGETS };
+static int parse_coalesce(struct opts *o, const char *s, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (!*s || *s == '-' || *end || errno || n > 1000000)
+		return fail(err, errlen, -EINVAL,
+			    "invalid interval '%s': want 0 to 1000000 microseconds", s);
+	o->coalesce_us = (unsigned int)n;
+	return 0;
+}
+
+enum { OPT_TIMEOUT = 256, OPT_RINGBUF, OPT_MAX_TARGETS, OPT_COALESCE };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -172,6 +189,7 @@ static const struct option long_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 	{ "max-targets", required_argument, NULL, OPT_MAX_TARGETS },
+	{ "coalesce-us", required_argument, NULL, OPT_COALESCE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -183,6 +201,7 @@ int opts_parse(struct opts *o, int argc, char *const argv[], long pid_max, char 
 {
 	int c, ret = 0;
 
+	o->coalesce_us = OPTS_COALESCE_US;
 	/* getopt keeps state in globals: restart it, and keep it quiet */
 	optind = 0;
 	opterr = 0;
@@ -208,6 +227,9 @@ int opts_parse(struct opts *o, int argc, char *const argv[], long pid_max, char 
 			break;
 		case OPT_MAX_TARGETS:
 			ret = parse_max_targets(o, optarg, err, errlen);
+			break;
+		case OPT_COALESCE:
+			ret = parse_coalesce(o, optarg, err, errlen);
 			break;
 		case 'v':
 			o->verbose = true;

@@ -20,12 +20,15 @@ struct opts {
 	uint64_t timeout_ns;	/* --timeout, 0: none */
 	unsigned int ringbuf_kib; /* --ringbuf-size, 0: default */
 	unsigned int max_targets; /* --max-targets, 0: default */
+	unsigned int coalesce_us; /* --coalesce-us */
 };
 
 #define OPTS_ERR_LEN 256
 
+#define OPTS_COALESCE_US 1000
+
 /*
- * Parse argv into o (which the caller zeroes). pid_max bounds -p. Returns 0,
+ * Parse argv into o (which the caller zeroes; defaults are set here). pid_max bounds -p. Returns 0,
  * or -EINVAL with a one-line message in err, or -ENOMEM.
  */
 int opts_parse(struct opts *o, int argc, char *const argv[], long pid_max, char *err,

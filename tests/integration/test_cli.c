@@ -40,6 +40,8 @@ static int do_varied(void *arg)
 	return (int)(i * 7 % 256);
 }
 
+static void wait_asleep_in_epoll(pid_t pid);
+
 static void start_wait(struct tracer *tr)
 {
 	json_object *st = tracer_event(tr, "start", 0, T_TIMEOUT_MS);
@@ -687,6 +689,60 @@ static void test_unprivileged(void **state)
 	tracer_close(&tr);
 }
 
+/*
+ * Wakeup coalescing loses nothing: a burst of exits, then silence. The
+ * first record wakes exittrace at once; the rest must come by the BPF
+ * timer at the end of the interval (0.3 s here), not wait for an exit that
+ * never comes. Bounded at 3 s; the test makes no exit meanwhile.
+ */
+static void test_coalesced_records_arrive(void **state)
+{
+	enum { N = 30 };
+	const char *argv[] = { "-j", "--coalesce-us", "300000", NULL };
+	struct child ch[N];
+	struct tracer tr;
+	json_object *ev;
+	int i, j, seen = 0, got[N] = { 0 };
+	struct timespec t0, t1;
+
+	require_bpf();
+	tracer_spawn(&tr, argv);
+	start_wait(&tr);
+	for (i = 0; i < N; i++)
+		child_spawn(&ch[i], do_exit, (void *)(long)i);
+	/* the first wakes exittrace; once it sleeps again, the rest come
+	 * within the interval: only the timer can deliver them */
+	child_go(&ch[0]);
+	child_wait(&ch[0], true);
+	ev = tracer_event(&tr, "exit", ch[0].pid, T_TIMEOUT_MS);
+	assert_non_null(ev);
+	json_object_put(ev);
+	got[0] = 1;
+	seen = 1;
+	wait_asleep_in_epoll(tr.pid);
+	for (i = 1; i < N; i++)
+		child_go(&ch[i]);
+	for (i = 1; i < N; i++)
+		child_wait(&ch[i], true);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (seen < N && (ev = tracer_event(&tr, "exit", 0, 3000))) {
+		for (j = 0; j < N; j++)
+			if (ch[j].pid == j_int(ev, "pid") && !got[j]) {
+				got[j] = 1;
+				seen++;
+				assert_int_equal(j_int(ev, "exit_code"), j);
+			}
+		json_object_put(ev);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(seen, N);
+	/* the interval bounds the delay: well under a second after the burst */
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 1000);
+	kill(tr.pid, SIGTERM);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 0);
+	tracer_close(&tr);
+}
+
 /* Root without CAP_SYS_PTRACE cannot read a zombie's status: -p says so. */
 static void test_no_ptrace_capability(void **state)
 {
@@ -748,6 +804,7 @@ int main(void)
 		cmocka_unit_test(test_threads_flag),
 		cmocka_unit_test(test_host_mode),
 		cmocka_unit_test(test_host_failed_only),
+		cmocka_unit_test(test_coalesced_records_arrive),
 		cmocka_unit_test(test_idle_makes_no_syscalls),
 		cmocka_unit_test(test_comm_escaping),
 		cmocka_unit_test(test_waiter_interrupted),

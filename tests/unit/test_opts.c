@@ -36,6 +36,13 @@ static void test_defaults(void **state)
 	assert_int_equal(o.npids, 0);
 	assert_false(o.json || o.threads || o.failed || o.verbose || o.help || o.version);
 	assert_int_equal(o.timeout_ns, 0);
+	assert_int_equal(o.coalesce_us, OPTS_COALESCE_US);
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--coalesce-us", "0", NULL), 0);
+	assert_int_equal(o.coalesce_us, 0);
+	assert_int_equal(parse(&o, err, "--coalesce-us", "-1", NULL), -EINVAL);
+	assert_non_null(strstr(err, "'-1'"));
+	assert_int_equal(parse(&o, err, "--coalesce-us", "1000001", NULL), -EINVAL);
 	opts_free(&o);
 }
 

@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""make bench: exittrace and its peers, side by side in one run, as ratios.
+
+Overhead: the load generator's throughput with no tracer and with each
+tracer attached, in alternating rounds; the median of the per-round ratios.
+Latency: a child's last instruction to a consumer's read of its report.
+Start-up: launch to attached. Scale: per-exit cost with 1, 1 000 and
+100 000 targets. Writes build/bench/results.csv, build/bench/bench.png and
+a table on stdout. Peers need tracefs: mounted for them, unmounted after if
+it was not mounted before. kernel.pid_max and kernel.bpf_stats_enabled are
+raised for the run and put back.
+"""
+import csv
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "build", "bench")
+ET = os.path.join(ROOT, "build", "exittrace")
+LOADGEN = os.path.join(OUT, "loadgen")
+LATENCY = os.path.join(OUT, "latency")
+FILL = os.path.join(OUT, "fill")
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
+N_EXITS = int(os.environ.get("BENCH_EXITS", "40000"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+MODE = os.environ.get("BENCH_MODE", "vfork")
+LAT_N = int(os.environ.get("BENCH_LATENCY_EXITS", "300"))
+
+BPFTRACE_PROG = ('tracepoint:sched:sched_process_exit '
+                 '{ printf("%d %s %d\\n", pid, comm, curtask->exit_code); }')
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def sysctl(name, value=None):
+    path = "/proc/sys/" + name.replace(".", "/")
+    with open(path) as f:
+        old = f.read().strip()
+    if value is not None:
+        with open(path, "w") as f:
+            f.write(str(value))
+    return old
+
+
+def tracefs_mounted():
+    with open("/proc/self/mountinfo") as f:
+        return any(" - tracefs " in line for line in f)
+
+
+class Tracer:
+    """A tracer writing to a file; ready once it has reported an exit."""
+
+    def __init__(self, name, argv, pid_field, comm_counts=True, first_line_ready=False):
+        self.name, self.argv, self.pid_field = name, argv, pid_field
+        self.comm_counts = comm_counts
+        # exittrace writes its header / start record once attached
+        self.first_line_ready = first_line_ready
+        self.proc = None
+
+    def start(self, path):
+        self.path = path
+        self.out = open(path, "w")
+        self.proc = subprocess.Popen(self.argv, stdout=self.out, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        deadline = time.time() + 30
+        while self.first_line_ready and time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
+            with open(path) as f:
+                if f.readline().endswith("\n"):
+                    return
+            time.sleep(0.005)
+        while time.time() < deadline:
+            # canaries until one shows: buffered tools flush after a few dozen
+            pids = [canary() for _ in range(20)]
+            time.sleep(0.02)
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
+            if self.seen(pids):
+                return
+        raise RuntimeError(f"{self.name}: never reported an exit")
+
+    def seen(self, pids):
+        want = set(pids)
+        with open(self.path, errors="replace") as f:
+            for line in f:
+                if self.pid_of(line) in want:
+                    return True
+        return False
+
+    def pid_of(self, line):
+        if self.pid_field == "json":
+            m = re.search(r'"pid":(\d+)', line)
+            return int(m.group(1)) if m else None
+        parts = line.split()
+        try:
+            return int(parts[self.pid_field - 1])
+        except (IndexError, ValueError):
+            return None
+
+    def stop(self):
+        os.killpg(self.proc.pid, signal.SIGINT)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.out.close()
+
+    def count(self, lo, hi):
+        """Records of the load: by comm where the tool prints it, else by
+        pid range (pid_max is raised for the run: no wrap)."""
+        n = 0
+        with open(self.path, errors="replace") as f:
+            for line in f:
+                if self.comm_counts:
+                    n += "etchild" in line
+                else:
+                    p = self.pid_of(line)
+                    n += p is not None and lo < p < hi and " exit " in line
+        return n
+
+
+def canary():
+    p = subprocess.Popen(["true"])
+    p.wait()
+    return p.pid
+
+
+def run_load():
+    r = subprocess.run([LOADGEN, "-n", str(N_EXITS), "-P", str(WORKERS), "-m", MODE],
+                       capture_output=True, text=True, check=True)
+    return float(re.search(r"exits_per_sec ([\d.]+)", r.stdout).group(1))
+
+
+def percentile(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def overhead(tracers):
+    ratios = {t.name: [] for t in tracers}
+    lost = {t.name: [] for t in tracers}
+    base_all = []
+    for r in range(ROUNDS):
+        order = tracers[r % len(tracers):] + tracers[:r % len(tracers)]
+        base = run_load()
+        base_all.append(base)
+        for t in order:
+            t.start(os.path.join(OUT, f"out-{t.name.replace(' ', '-')}.txt"))
+            lo = canary()
+            rate = run_load()
+            hi = canary()
+            t.stop()
+            ratios[t.name].append(rate / base)
+            lost[t.name].append(N_EXITS - t.count(lo, hi))
+        log(f"  round {r + 1}/{ROUNDS}: untraced {base:.0f}/s, " +
+            ", ".join(f"{t.name} {ratios[t.name][-1]:.2f}x" for t in tracers))
+    return base_all, ratios, lost
+
+
+def latency(name, argv, field):
+    cmd = [LATENCY, "-n", str(LAT_N)] + (["--pidfd"] if argv is None else
+                                         ["-k", str(field), "--"] + argv)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    xs = [float(x) for x in r.stdout.split()]
+    if r.returncode or len(xs) < LAT_N:
+        log(f"  latency {name}: {len(xs)}/{LAT_N} samples: {r.stderr.strip()}")
+    return xs
+
+
+def startup(argv, rounds=10):
+    r = subprocess.run([LATENCY, "-s", str(rounds), "--"] + argv, capture_output=True,
+                       text=True, timeout=600)
+    return [float(x) / 1000 for x in r.stdout.split()]
+
+
+def bpf_prog_stats(name):
+    out = subprocess.run(["bpftool", "prog", "show", "--json"], capture_output=True,
+                         text=True).stdout
+    progs = [p for p in json.loads(out or "[]") if p.get("name") == name]
+    if not progs:
+        return None
+    p = max(progs, key=lambda p: p["id"])
+    return p.get("run_time_ns", 0), p.get("run_cnt", 0)
+
+
+def bpf_map_memory():
+    out = subprocess.run(["bpftool", "map", "show", "--json"], capture_output=True,
+                         text=True).stdout
+    maps = json.loads(out or "[]")
+    mine = {}
+    for m in sorted(maps, key=lambda m: m["id"]):
+        if m.get("name") in ("events", "targets") or m.get("name", "").startswith("exittrac"):
+            mine[m["name"]] = m.get("bytes_memlock", 0)
+    return sum(mine.values())
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def scale(sleeper_pid):
+    rows = []
+    for n in (1, 1000, 100000):
+        t = Tracer(f"exittrace -p, {n} targets",
+                   [ET, "-p", str(sleeper_pid), "--max-targets", "131072"], 2,
+                   first_line_ready=True)
+        t.start(os.path.join(OUT, "out-scale.txt"))
+        if n > 1:
+            subprocess.run([FILL, str(n - 1)], check=True, capture_output=True)
+        before = bpf_prog_stats("handle_exit")
+        base = run_load()
+        rate = run_load()
+        after = bpf_prog_stats("handle_exit")
+        rss = rss_kib(t.proc.pid)
+        mem = bpf_map_memory()
+        t.stop()
+        ns = ((after[0] - before[0]) / max(1, after[1] - before[1])) if before and after \
+            else float("nan")
+        rows.append((n, ns, rate / base, rss, mem))
+        log(f"  {n} targets: {ns:.0f} ns per exit in BPF, {rate / base:.3f}x, "
+            f"RSS {rss} KiB, BPF maps {mem // 1024} KiB")
+    return rows
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    peers = {p: shutil.which(p) for p in ("exitsnoop", "bpftrace", "forkstat", "stdbuf")}
+    missing = [p for p, w in peers.items() if not w]
+    if missing:
+        log(f"bench: missing {', '.join(missing)}: run scripts/deps.sh bench")
+        return 1
+    mounted_here = False
+    old_pid_max = sysctl("kernel.pid_max", 4194304)
+    old_stats = sysctl("kernel.bpf_stats_enabled", 1)
+    sleeper = subprocess.Popen(["sleep", "infinity"])
+    try:
+        if not tracefs_mounted():
+            subprocess.run(["mount", "-t", "tracefs", "nodev", "/sys/kernel/tracing"],
+                           check=True)
+            mounted_here = True
+        return bench(sleeper.pid)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        if mounted_here:
+            subprocess.run(["umount", "/sys/kernel/tracing"])
+        sysctl("kernel.pid_max", old_pid_max)
+        sysctl("kernel.bpf_stats_enabled", old_stats)
+
+
+def bench(sleeper_pid):
+    uname = os.uname()
+    cpus = os.cpu_count()
+    log(f"bench: {uname.release} on {cpus} CPUs; load: {N_EXITS} exits, {WORKERS} workers, "
+        f"{MODE}; {ROUNDS} rounds")
+    tracers = [
+        Tracer("exittrace filter", [ET, "-p", str(sleeper_pid)], 2, first_line_ready=True),
+        Tracer("exittrace text", [ET], 2, first_line_ready=True),
+        Tracer("exittrace json", [ET, "-j"], "json", first_line_ready=True),
+        Tracer("exitsnoop", ["exitsnoop"], 2),
+        Tracer("bpftrace", ["bpftrace", "-e", BPFTRACE_PROG], 1),
+        Tracer("forkstat", ["forkstat", "-e", "exit"], 3, comm_counts=False),
+    ]
+    log("overhead:")
+    base, ratios, lost = overhead(tracers)
+
+    log("latency:")
+    lat = {
+        "pidfd poll": latency("pidfd", None, 0),
+        "exittrace text": latency("exittrace text", [ET], 2),
+        "exittrace json": latency("exittrace json", [ET, "-j"], "json"),
+        "exitsnoop": latency("exitsnoop", ["stdbuf", "-oL", "exitsnoop"], 2),
+        "bpftrace": latency("bpftrace", ["stdbuf", "-oL", "bpftrace", "-e", BPFTRACE_PROG], 1),
+        "forkstat": latency("forkstat", ["stdbuf", "-oL", "forkstat", "-e", "exit"], 3),
+    }
+    log("start-up:")
+    start = {"exittrace": startup([ET]),
+             "exitsnoop": startup(["stdbuf", "-oL", "exitsnoop"])}
+    log("scale:")
+    sc = scale(sleeper_pid)
+
+    rows = [("metric", "tool", "value", "unit", "target")]
+    for name in ratios:
+        target = {"exittrace filter": ">= 0.98", "exittrace text": ">= 0.85"}.get(name, "")
+        rows.append(("throughput vs untraced", name,
+                     f"{statistics.median(ratios[name]):.3f}", "x", target))
+        rows.append(("records lost", name, str(max(lost[name])), "of %d" % N_EXITS,
+                     "0" if name == "exittrace text" else ""))
+    rows.append(("untraced throughput", "-", f"{statistics.median(base):.0f}", "exits/s", ""))
+    for name, xs in lat.items():
+        if not xs:
+            continue
+        for q, label in ((0.5, "p50"), (0.9, "p90"), (0.99, "p99"), (1.0, "max")):
+            rows.append((f"latency {label}", name, f"{percentile(xs, q):.0f}", "us",
+                         "< pidfd" if name.startswith("exittrace") and label in ("p50", "p99")
+                         else ""))
+    for name, xs in start.items():
+        if xs:
+            rows.append(("start-up median", name, f"{statistics.median(xs):.1f}", "ms",
+                         "< 30" if name == "exittrace" else ""))
+    for n, ns, ratio, rss, mem in sc:
+        rows.append((f"per-exit BPF cost, {n} targets", "exittrace", f"{ns:.0f}", "ns",
+                     "flat"))
+        rows.append((f"throughput, {n} targets", "exittrace", f"{ratio:.3f}", "x", ""))
+        rows.append((f"RSS, {n} targets", "exittrace", str(rss), "KiB", ""))
+        rows.append((f"BPF map memory, {n} targets", "exittrace", str(mem // 1024), "KiB", ""))
+
+    with open(os.path.join(OUT, "results.csv"), "w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    print(f"exittrace bench: Linux {uname.release}, {cpus} CPUs, load {N_EXITS} exits from "
+          f"{WORKERS} {MODE} workers, {ROUNDS} rounds, {LAT_N} latency samples")
+    print("| metric | tool | value | unit | target |")
+    print("|---|---|---|---|---|")
+    for r in rows[1:]:
+        print("| " + " | ".join(r) + " |")
+    chart(ratios, lat)
+    return 0
+
+
+def chart(ratios, lat):
+    if not shutil.which("gnuplot"):
+        log("bench: no gnuplot, no chart")
+        return
+    dat = os.path.join(OUT, "chart.dat")
+    with open(dat, "w") as f:
+        f.write("# tool ratio\n")
+        for name, xs in ratios.items():
+            f.write(f'"{name}" {statistics.median(xs):.3f}\n')
+    dat2 = os.path.join(OUT, "latency.dat")
+    with open(dat2, "w") as f:
+        for name, xs in lat.items():
+            if xs:
+                f.write(f'"{name}" {percentile(xs, .5):.0f} {percentile(xs, .99):.0f}\n')
+    script = f"""
+set terminal pngcairo size 1200,500 font ",10"
+set output "{os.path.join(OUT, 'bench.png')}"
+set multiplot layout 1,2
+set style data histograms
+set style fill solid 0.8 border -1
+set boxwidth 0.8
+set xtics rotate by -30 scale 0
+set grid ytics
+set title "throughput kept under tracing (x untraced)"
+set yrange [0:1.1]
+plot "{dat}" using 2:xtic(1) notitle lc rgb "#4477aa"
+set title "exit-to-report latency (us)"
+set yrange [0:*]
+set style histogram clustered
+plot "{dat2}" using 2:xtic(1) title "p50" lc rgb "#4477aa", "" using 3 title "p99" lc rgb "#ee6677"
+unset multiplot
+"""
+    subprocess.run(["gnuplot"], input=script, text=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
