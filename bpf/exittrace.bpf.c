@@ -11,8 +11,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define CLOCK_MONOTONIC 1
-
 /* include/linux/sched/signal.h; unchanged since 2.6.x */
 #define SIGNAL_GROUP_EXIT 0x00000004
 
@@ -45,76 +43,26 @@ __u64 dropped_targets = 0;
 /*
  * Wakeup coalescing. Waking the reader costs the exiting task an irq_work
  * and, when the reader sleeps on another CPU, an IPI: per exit, on a VM,
- * more than the exit itself. So the first record after a quiet spell
- * (wake_ns since the last wakeup) wakes the reader at once, and records
- * that follow within wake_ns are delivered by a timer that fires at the
- * end of that interval: a storm costs one wakeup per wake_ns, an isolated
- * exit none of its latency.
+ * more than the exit itself. So only the first record after a quiet spell
+ * (wake_ns since the last wakeup) wakes the reader; the records that follow
+ * within wake_ns do not, and the reader, once woken, reads again wake_ns
+ * after it last found records (a timerfd): a storm costs about one wakeup
+ * per wake_ns, an isolated exit none of its latency, and no record waits
+ * for a later exit. Racing CPUs may both wake: harmless.
  */
-struct wake_state {
-	struct bpf_timer timer;
-	__u64 last_wake;	/* bpf_ktime_get_ns() of the last wakeup */
-	__u32 armed;		/* the timer is pending */
-	__u32 ready;		/* the timer is initialised */
-};
+__u64 last_wake = 0;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct wake_state);
-} wake SEC(".maps");
-
-static int wake_reader(void *map, __u32 *key, struct wake_state *w)
-{
-	struct et_event *e;
-
-	w->last_wake = bpf_ktime_get_ns();
-	__sync_lock_test_and_set(&w->armed, 0);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e)
-		return 0;	/* full: the reader is awake and behind anyway */
-	__builtin_memset(e, 0, sizeof(*e));
-	e->kind = ET_KIND_WAKE;
-	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
-	return 0;
-}
-
-/* The ring buffer flag for a record submitted now. */
 static __always_inline __u64 wake_flags(void)
 {
-	struct wake_state *w;
-	__u32 zero = 0;
 	__u64 now;
 
-	/* bpf_timer came in 5.15: before it, the ring buffer's adaptive wakeup */
-	if (!wake_ns || !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_timer_init))
-		return 0;
-	w = bpf_map_lookup_elem(&wake, &zero);
-	if (!w)
-		return 0;
-	/*
-	 * No lost wakeup: every record not woken for is covered by the armed
-	 * timer. A record that sees it still armed was reserved before the
-	 * callback reserves its wake record, so the reader, woken by that,
-	 * meets this record first (and waits for its commit: the ring stays
-	 * readable while reserved data is pending).
-	 */
+	if (!wake_ns)
+		return 0;	/* adaptive: wake when the reader has caught up */
 	now = bpf_ktime_get_ns();
-	if (now - w->last_wake >= wake_ns) {
-		w->last_wake = now;
-		return BPF_RB_FORCE_WAKEUP;
-	}
-	if (!w->ready) {
-		if (bpf_timer_init(&w->timer, &wake, CLOCK_MONOTONIC) &&
-		    !w->ready)
-			return 0;
-		bpf_timer_set_callback(&w->timer, wake_reader);
-		w->ready = 1;
-	}
-	if (__sync_lock_test_and_set(&w->armed, 1) == 0)
-		bpf_timer_start(&w->timer, w->last_wake + wake_ns - now, 0);
-	return BPF_RB_NO_WAKEUP;
+	if (now - last_wake < wake_ns)
+		return BPF_RB_NO_WAKEUP;
+	last_wake = now;
+	return BPF_RB_FORCE_WAKEUP;
 }
 
 /* task_struct::start_boottime was real_start_time before 5.5 */

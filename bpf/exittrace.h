@@ -13,7 +13,6 @@
 /* et_event.kind */
 enum et_kind {
 	ET_KIND_EXIT = 1,	/* a thread exited (see ET_F_GROUP_DEAD) */
-	ET_KIND_WAKE = 2,	/* no data: wakes the reader for coalesced records */
 };
 
 /* et_event.flags */

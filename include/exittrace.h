@@ -64,9 +64,9 @@ struct et_opts {
 	unsigned int ringbuf_kib;	/* BPF ring buffer, a power of 2; 0: 512 */
 	unsigned int max_targets;	/* watched at once; 0: 65536 */
 	int verbose;			/* libbpf diagnostics on stderr */
-	/* Under an exit storm, wake the reader at most once per wake_us (the
-	 * first exit after a quiet spell still wakes it at once); 0: every
-	 * time the reader has caught up. Needs 5.15+ (bpf_timer). */
+	/* Under an exit storm, wake the reader about once per wake_us (the
+	 * first exit after a quiet spell still wakes it at once; the others
+	 * come at most wake_us later); 0: every time the reader caught up. */
 	unsigned int wake_us;
 };
 

@@ -23,6 +23,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/timerfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,6 +93,11 @@ struct et {
 	size_t qhead, qlen, qcap;
 	int err;		/* first error inside the ring buffer callback */
 	bool one;		/* consume only until one result is queued */
+	unsigned int got;	/* records consumed by the last consume() */
+
+	int tfd;		/* timerfd: read again after coalesced wakeups */
+	uint64_t wake_ns;	/* coalescing interval, 0: off */
+	uint64_t deadline;	/* CLOCK_MONOTONIC ns the timer fires at, 0: disarmed */
 };
 
 /* on_event()'s way to stop ring_buffer__consume() after the record it was
@@ -261,7 +267,8 @@ static int on_event(void *ctx, void *data, size_t len)
 	int ret;
 
 	if (len < sizeof(*e) || e->kind != ET_KIND_EXIT)
-		return 0;	/* ET_KIND_WAKE: it has done its job by arriving */
+		return 0;
+	h->got++;
 	event_to_exit(e, &ex);
 	t = target_find(h, ex.pid);
 	if (t)
@@ -386,12 +393,53 @@ static void late_result(struct et *h, struct target *t)
 	target_remove(h, t);
 }
 
+static uint64_t now_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The reader's half of wakeup coalescing (see the BPF side): records made
+ * within wake_ns of the last wakeup send none, so whenever records are
+ * read the timer must fire at least wake_ns later. Arming it 2 * wake_ns
+ * ahead whenever less than wake_ns is left keeps that true with one
+ * timerfd_settime() per interval at most; a timer that fires on a quiet
+ * ring is not armed again: idle, no timer and no syscall.
+ */
+static void coalesce_timer(struct et *h)
+{
+	struct itimerspec its = { 0 };
+	uint64_t now, v;
+
+	if (!h->wake_ns)
+		return;
+	now = now_mono_ns();
+	if (h->deadline && now >= h->deadline) {
+		if (read(h->tfd, &v, sizeof(v)) < 0) {
+			/* not expired yet by the timer's own clock: soon */
+		}
+		h->deadline = 0;
+	}
+	if (!h->got || (h->deadline && h->deadline - now >= h->wake_ns))
+		return;
+	h->deadline = now + 2 * h->wake_ns;
+	its.it_value.tv_sec = (time_t)(h->deadline / 1000000000ULL);
+	its.it_value.tv_nsec = (long)(h->deadline % 1000000000ULL);
+	if (timerfd_settime(h->tfd, TFD_TIMER_ABSTIME, &its, NULL))
+		h->deadline = 0;
+}
+
 static int consume(struct et *h, bool one)
 {
 	int ret;
 
 	h->one = one;
+	h->got = 0;
 	ret = ring_buffer__consume(h->rb);
+	coalesce_timer(h);
 	if (h->err) {
 		ret = h->err;
 		h->err = 0;
@@ -745,7 +793,7 @@ struct et *et_open(const struct et_opts *opts)
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
-	h->epfd = h->pidep = h->qfd = -1;
+	h->epfd = h->pidep = h->qfd = h->tfd = -1;
 	h->flags = o.flags;
 	h->max_targets = o.max_targets ? o.max_targets : DEFAULT_MAX_TARGETS;
 	h->ns_per_tick = 1000000000ULL / (uint64_t)(tck > 0 ? tck : 100);
@@ -763,7 +811,8 @@ struct et *et_open(const struct et_opts *opts)
 	h->skel->rodata->threads = o.flags & ET_OPEN_THREADS;
 	h->skel->rodata->failed_only = (o.flags & ET_OPEN_HOST) && (o.flags & ET_OPEN_FAILED);
 	h->skel->rodata->ns_per_tick = h->ns_per_tick;
-	h->skel->rodata->wake_ns = (uint64_t)o.wake_us * 1000;
+	h->wake_ns = (uint64_t)o.wake_us * 1000;
+	h->skel->rodata->wake_ns = h->wake_ns;
 	h->skel->rodata->no_group_dead_arg = getenv("EXITTRACE_TEST_NO_GROUP_DEAD") != NULL;
 	bpf_map__set_max_entries(h->skel->maps.events,
 				 (o.ringbuf_kib ? o.ringbuf_kib : DEFAULT_RINGBUF_KIB) * 1024);
@@ -791,13 +840,15 @@ struct et *et_open(const struct et_opts *opts)
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	h->pidep = epoll_create1(EPOLL_CLOEXEC);
 	h->qfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (h->epfd < 0 || h->pidep < 0 || h->qfd < 0) {
+	h->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (h->epfd < 0 || h->pidep < 0 || h->qfd < 0 || h->tfd < 0) {
 		ret = -errno;
 		goto cleanup;
 	}
 	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(h->rb), &ev) ||
 	    epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->pidep, &ev) ||
-	    epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->qfd, &ev)) {
+	    epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->qfd, &ev) ||
+	    epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->tfd, &ev)) {
 		ret = -errno;
 		goto cleanup;
 	}
@@ -825,6 +876,8 @@ void et_close(struct et *h)
 		close(h->pidep);
 	if (h->qfd >= 0)
 		close(h->qfd);
+	if (h->tfd >= 0)
+		close(h->tfd);
 	free(h->tab);
 	free(h->q);
 	free(h);
