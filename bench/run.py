@@ -224,10 +224,10 @@ def scale(sleeper_pid):
         t.start(os.path.join(OUT, "out-scale.txt"))
         if n > 1:
             subprocess.run([FILL, str(n - 1)], check=True, capture_output=True)
-        before = bpf_prog_stats("handle_exit")
+        before = bpf_prog_stats("exit_raw")
         base = run_load()
         rate = run_load()
-        after = bpf_prog_stats("handle_exit")
+        after = bpf_prog_stats("exit_raw")
         rss = rss_kib(t.proc.pid)
         mem = bpf_map_memory()
         t.stop()

@@ -117,8 +117,13 @@ static __always_inline __u32 wait_status(struct task_struct *task, struct task_s
 	return BPF_CORE_READ(leader, exit_code);
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(handle_exit, struct task_struct *task)
+/*
+ * Two ways in: raw_tp needs no kernel BTF to attach, so with a minimal BTF
+ * for CO-RE (see user/btfmin.c) libbpf loads it without parsing the whole
+ * vmlinux BTF; tp_btf is the BTF-typed way, kept for --attach=tp_btf.
+ * Userspace loads one pair. Both run on_exit() in the exiting task.
+ */
+static __always_inline int on_exit(unsigned long long *ctx, struct task_struct *task)
 {
 	struct task_struct *leader;
 	struct et_target *t = NULL;
@@ -181,8 +186,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
  * the kernel, before it can run, so even a child that lives a microsecond is
  * caught. Loaded only when following.
  */
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
 {
 	struct et_target t = {};
 	__u32 ptgid, ctgid;
@@ -199,4 +203,28 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	if (bpf_map_update_elem(&targets, &ctgid, &t, BPF_NOEXIST))
 		__sync_fetch_and_add(&dropped_targets, 1);
 	return 0;
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(exit_raw, struct task_struct *task)
+{
+	return on_exit(ctx, task);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(exit_btf, struct task_struct *task)
+{
+	return on_exit(ctx, task);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(fork_raw, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, child);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(fork_btf, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, child);
 }

@@ -68,6 +68,14 @@ struct et_opts {
 	 * first exit after a quiet spell still wakes it at once; the others
 	 * come at most wake_us later); 0: every time the reader caught up. */
 	unsigned int wake_us;
+	unsigned int attach;		/* ET_ATTACH_* */
+};
+
+/* et_opts.attach: how the probes attach */
+enum et_attach {
+	ET_ATTACH_AUTO = 0,	/* raw_tp with a minimal BTF (fast), else tp_btf */
+	ET_ATTACH_RAW_TP,	/* raw tracepoints, CO-RE against a minimal BTF copy */
+	ET_ATTACH_TP_BTF,	/* BTF-typed tracepoints; libbpf parses all kernel BTF */
 };
 
 /* Declare and initialise options: ET_OPTS(o, .flags = ET_OPEN_HOST); */

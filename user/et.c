@@ -23,6 +23,8 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -32,6 +34,7 @@
 #include "../bpf/exittrace.h"	/* the record shared with BPF */
 #include "exittrace.skel.h"
 #include "exittrace.h"		/* the public API */
+#include "btfmin.h"
 #include "procstat.h"
 #include "status.h"
 
@@ -743,6 +746,68 @@ const char *et_version(void)
 	return EXITTRACE_VERSION;
 }
 
+/*
+ * The kernel's BTF cut down to what the program's CO-RE relocations touch,
+ * in a memfd whose /proc path libbpf can open (btf_custom_path). Returns
+ * the memfd, or -errno: the caller then attaches with tp_btf instead.
+ */
+static int minimal_btf(char *path, size_t len)
+{
+	static const char *const roots[] = {
+		"task_struct", "signal_struct", "cred", "trace_event_raw_sched_process_exit", NULL,
+	};
+	const char *src = "/sys/kernel/btf/vmlinux";
+	void *data = MAP_FAILED, *out = NULL;
+	size_t out_len = 0, off = 0;
+	struct stat st;
+	int fd, mfd = -1, ret;
+	ssize_t n;
+
+	fd = open(src, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || st.st_size <= 0) {
+		ret = -EINVAL;
+		goto cleanup;
+	}
+	/* sysfs BTF maps since 6.16(ish); before, read it (slower) */
+	data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (data == MAP_FAILED) {
+		data = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (data == MAP_FAILED) {
+			ret = -errno;
+			goto cleanup;
+		}
+		while (off < (size_t)st.st_size &&
+		       (n = read(fd, (char *)data + off, (size_t)st.st_size - off)) > 0)
+			off += (size_t)n;
+		if (off != (size_t)st.st_size) {
+			ret = -EIO;
+			goto cleanup;
+		}
+	}
+	ret = btfmin_build(data, (size_t)st.st_size, roots, &out, &out_len);
+	if (ret < 0)
+		goto cleanup;
+	mfd = memfd_create("exittrace-btf", MFD_CLOEXEC);
+	if (mfd < 0 || write(mfd, out, out_len) != (ssize_t)out_len) {
+		ret = mfd < 0 ? -errno : -EIO;
+		goto cleanup;
+	}
+	snprintf(path, len, "/proc/self/fd/%d", mfd);
+	ret = mfd;
+	mfd = -1;
+cleanup:
+	if (mfd >= 0)
+		close(mfd);
+	if (data != MAP_FAILED)
+		munmap(data, (size_t)st.st_size);
+	free(out);
+	close(fd);
+	return ret;
+}
+
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	return 0;
@@ -774,6 +839,9 @@ struct et *et_open(const struct et_opts *opts)
 	struct et_opts o = { .sz = sizeof(o) };
 	long tck = sysconf(_SC_CLK_TCK);
 	libbpf_print_fn_t old_print;
+	char btf_path[64];
+	int btf_fd = -1;
+	bool raw;
 	struct et *h;
 	int ret;
 
@@ -801,7 +869,22 @@ struct et *et_open(const struct et_opts *opts)
 	/* libbpf talks during open, load and attach: quiet it then, and give
 	 * the process its own callback back afterwards */
 	old_print = libbpf_set_print(o.verbose ? libbpf_verbose : libbpf_quiet);
-	h->skel = exittrace_bpf__open();
+	if (o.attach > ET_ATTACH_TP_BTF) {
+		ret = -EINVAL;
+		libbpf_set_print(old_print);
+		goto cleanup;
+	}
+	if (o.attach != ET_ATTACH_TP_BTF) {
+		btf_fd = minimal_btf(btf_path, sizeof(btf_path));
+		if (btf_fd < 0 && o.attach == ET_ATTACH_RAW_TP) {
+			ret = btf_fd;
+			libbpf_set_print(old_print);
+			goto cleanup;
+		}
+	}
+	raw = btf_fd >= 0;
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = raw ? btf_path : NULL);
+	h->skel = exittrace_bpf__open_opts(&oo);
 	if (!h->skel) {
 		ret = -errno;
 		libbpf_set_print(old_print);
@@ -818,10 +901,15 @@ struct et *et_open(const struct et_opts *opts)
 				 (o.ringbuf_kib ? o.ringbuf_kib : DEFAULT_RINGBUF_KIB) * 1024);
 	bpf_map__set_max_entries(h->skel->maps.targets,
 				 (o.flags & ET_OPEN_HOST) ? 1 : h->max_targets);
-	/* fork is only needed to follow descendants */
-	bpf_program__set_autoload(h->skel->progs.handle_fork, false);
+	/* one way in; fork is only needed to follow descendants */
+	bpf_program__set_autoload(raw ? h->skel->progs.exit_btf : h->skel->progs.exit_raw, false);
+	bpf_program__set_autoload(h->skel->progs.fork_raw, false);
+	bpf_program__set_autoload(h->skel->progs.fork_btf, false);
 
 	ret = exittrace_bpf__load(h->skel);
+	if (btf_fd >= 0)
+		close(btf_fd);	/* libbpf has read it */
+	btf_fd = -1;
 	if (ret) {
 		libbpf_set_print(old_print);
 		goto cleanup;
@@ -854,6 +942,8 @@ struct et *et_open(const struct et_opts *opts)
 	}
 	return h;
 cleanup:
+	if (btf_fd >= 0)
+		close(btf_fd);
 	et_close(h);
 	errno = ret < 0 ? -ret : EINVAL;
 	return NULL;

@@ -468,6 +468,7 @@ int main(int argc, char **argv)
 		eo.max_targets = (unsigned int)c->npins;
 	eo.verbose = c->o.verbose;
 	eo.wake_us = c->o.coalesce_us;
+	eo.attach = c->o.attach;
 	h = et_open(&eo);
 	if (!h) {
 		err("loading the BPF program: %s%s", strerror(errno),

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "exittrace.h"
 #include "opts.h"
 
 const char opts_usage[] =
@@ -24,6 +25,8 @@ const char opts_usage[] =
 "      --coalesce-us USEC  in an exit storm, wake up at most every USEC (default\n"
 "                          1000; the first exit after a quiet spell is at once);\n"
 "                          0 wakes for every record\n"
+"      --attach MODE       raw_tp (fast start, the default when it works) or\n"
+"                          tp_btf (libbpf reads all kernel BTF: ~40 ms more)\n"
 "  -v, --verbose           show libbpf's diagnostics\n"
 "  -h, --help              this text\n"
 "  -V, --version           version\n"
@@ -179,7 +182,21 @@ static int parse_coalesce(struct opts *o, const char *s, char *err, size_t errle
 	return 0;
 }
 
-enum { OPT_TIMEOUT = 256, OPT_RINGBUF, OPT_MAX_TARGETS, OPT_COALESCE };
+static int parse_attach(struct opts *o, const char *s, char *err, size_t errlen)
+{
+	if (!strcmp(s, "raw_tp"))
+		o->attach = ET_ATTACH_RAW_TP;
+	else if (!strcmp(s, "tp_btf"))
+		o->attach = ET_ATTACH_TP_BTF;
+	else if (!strcmp(s, "auto"))
+		o->attach = ET_ATTACH_AUTO;
+	else
+		return fail(err, errlen, -EINVAL,
+			    "invalid attach mode '%s': want auto, raw_tp or tp_btf", s);
+	return 0;
+}
+
+enum { OPT_TIMEOUT = 256, OPT_RINGBUF, OPT_MAX_TARGETS, OPT_COALESCE, OPT_ATTACH };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -190,6 +207,7 @@ static const struct option long_opts[] = {
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 	{ "max-targets", required_argument, NULL, OPT_MAX_TARGETS },
 	{ "coalesce-us", required_argument, NULL, OPT_COALESCE },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -230,6 +248,9 @@ int opts_parse(struct opts *o, int argc, char *const argv[], long pid_max, char 
 			break;
 		case OPT_COALESCE:
 			ret = parse_coalesce(o, optarg, err, errlen);
+			break;
+		case OPT_ATTACH:
+			ret = parse_attach(o, optarg, err, errlen);
 			break;
 		case 'v':
 			o->verbose = true;

@@ -21,6 +21,7 @@ struct opts {
 	unsigned int ringbuf_kib; /* --ringbuf-size, 0: default */
 	unsigned int max_targets; /* --max-targets, 0: default */
 	unsigned int coalesce_us; /* --coalesce-us */
+	unsigned int attach;	/* --attach: ET_ATTACH_* */
 };
 
 #define OPTS_ERR_LEN 256

@@ -743,6 +743,48 @@ static void test_coalesced_records_arrive(void **state)
 	tracer_close(&tr);
 }
 
+/* The program of this name is loaded (bpftool says so), with this type. */
+static bool prog_loaded(const char *name, const char *type)
+{
+	char cmd[128], out[4096] = "";
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "bpftool prog show name %s 2>/dev/null", name);
+	f = popen(cmd, "r");
+	if (!f)
+		return false;
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	pclose(f);
+	return strstr(out, type) != NULL;
+}
+
+/* By default the probes are raw tracepoints (fast start: no full kernel BTF
+ * parse), and --attach=tp_btf gives BTF-typed ones. */
+static void test_attach_modes(void **state)
+{
+	const char *dflt[] = { "-j", NULL }, *btf[] = { "-j", "--attach=tp_btf", NULL };
+	struct tracer tr;
+
+	require_bpf();
+	tracer_spawn(&tr, dflt);
+	start_wait(&tr);
+	assert_true(prog_loaded("exit_raw", "raw_tracepoint"));
+	assert_false(prog_loaded("exit_btf", "tracing"));
+	kill(tr.pid, SIGTERM);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 0);
+	tracer_close(&tr);
+
+	tracer_spawn(&tr, btf);
+	start_wait(&tr);
+	assert_true(prog_loaded("exit_btf", "tracing"));
+	assert_false(prog_loaded("exit_raw", "raw_tracepoint"));
+	kill(tr.pid, SIGTERM);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 0);
+	tracer_close(&tr);
+}
+
 /* Root without CAP_SYS_PTRACE cannot read a zombie's status: -p says so. */
 static void test_no_ptrace_capability(void **state)
 {
@@ -805,6 +847,7 @@ int main(void)
 		cmocka_unit_test(test_host_mode),
 		cmocka_unit_test(test_host_failed_only),
 		cmocka_unit_test(test_coalesced_records_arrive),
+		cmocka_unit_test(test_attach_modes),
 		cmocka_unit_test(test_idle_makes_no_syscalls),
 		cmocka_unit_test(test_comm_escaping),
 		cmocka_unit_test(test_waiter_interrupted),

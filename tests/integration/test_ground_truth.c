@@ -26,6 +26,7 @@
 #include "harness.h"
 
 static const char *variant_env;	/* NULL, or the pre-6.16 switch */
+static const char *variant_arg;	/* NULL, or an --attach mode */
 static char core_dir[] = "/tmp/exittrace-core.XXXXXX";
 static bool cores_possible;
 
@@ -296,7 +297,7 @@ static void check_record(json_object *ev, pid_t pid, int ws)
 static void start_tracer(struct tracer *tr, pid_t pid, const char *extra)
 {
 	char p[16];
-	const char *argv[] = { "-j", "-p", p, extra, NULL };
+	const char *argv[] = { "-j", "-p", p, variant_arg, extra, NULL };
 	json_object *st;
 
 	snprintf(p, sizeof(p), "%d", (int)pid);
@@ -524,18 +525,30 @@ static int teardown(void **state)
 static int variant_new(void **state)
 {
 	variant_env = NULL;
+	variant_arg = NULL;
 	return 0;
 }
 
 static int variant_old(void **state)
 {
 	variant_env = "EXITTRACE_TEST_NO_GROUP_DEAD=1";
+	variant_arg = NULL;
 	return 0;
 }
 
+static int variant_tp_btf(void **state)
+{
+	variant_env = NULL;
+	variant_arg = "--attach=tp_btf";
+	return 0;
+}
+
+/* Each scenario: raw_tp (the default) with the tracepoint's group_dead,
+ * with the pre-6.16 signal->live path, and through tp_btf. */
 #define BOTH(fn)                                                                    \
 	cmocka_unit_test_setup(fn, variant_new),                                    \
-	{ #fn " (signal->live)", fn, variant_old, NULL, NULL }
+	{ #fn " (signal->live)", fn, variant_old, NULL, NULL },                     \
+	{ #fn " (tp_btf)", fn, variant_tp_btf, NULL, NULL }
 
 int main(void)
 {

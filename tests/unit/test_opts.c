@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "exittrace.h"
 #include "opts.h"
 
 #define PID_MAX 32768
@@ -161,6 +162,20 @@ static void test_max_targets(void **state)
 	opts_free(&o);
 }
 
+static void test_attach(void **state)
+{
+	char err[OPTS_ERR_LEN];
+	struct opts o;
+
+	assert_int_equal(parse(&o, err, "--attach", "tp_btf", NULL), 0);
+	assert_int_equal(o.attach, ET_ATTACH_TP_BTF);
+	assert_int_equal(parse(&o, err, "--attach=raw_tp", NULL), 0);
+	assert_int_equal(o.attach, ET_ATTACH_RAW_TP);
+	assert_int_equal(parse(&o, err, "--attach", "kprobe", NULL), -EINVAL);
+	assert_non_null(strstr(err, "'kprobe'"));
+	opts_free(&o);
+}
+
 static void test_usage_errors(void **state)
 {
 	char err[OPTS_ERR_LEN];
@@ -189,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_ringbuf),
 		cmocka_unit_test(test_max_targets),
+		cmocka_unit_test(test_attach),
 		cmocka_unit_test(test_usage_errors),
 	};
 
