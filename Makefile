@@ -162,9 +162,10 @@ $(OUT)/tests/%.o: tests/%.c | $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -c $< -o $@
 
+# (libbpf only for its BTF writer, in test_btfmin)
 $(UNIT_TESTS): $(OUT)/tests/unit/%: $(OUT)/tests/unit/%.o $(PURE_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(CMOCKA_LIBS) $(LIBBPF_LIBS) -o $@
 
 $(INTEG_TESTS): $(OUT)/tests/integration/%: $(OUT)/tests/integration/%.o $(OUT)/tests/harness.o \
 		$(LIB_A)
