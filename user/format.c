@@ -83,6 +83,55 @@ __attribute__((format(printf, 2, 3))) static void sb_printf(struct sbuf *b, cons
 	b->used += n;
 }
 
+static void sb_puts(struct sbuf *b, const char *s)
+{
+	sb_putn(b, s, strlen(s));
+}
+
+/* Integers without printf: the hot path formats a few per record. */
+static void sb_putu_pad(struct sbuf *b, unsigned long long v, int width, char pad)
+{
+	char tmp[24];
+	int n = 0;
+
+	do
+		tmp[sizeof(tmp) - ++n] = (char)('0' + v % 10);
+	while ((v /= 10) && n < (int)sizeof(tmp));
+	for (; width > n; width--)
+		sb_putn(b, &pad, 1);
+	sb_putn(b, tmp + sizeof(tmp) - n, (size_t)n);
+}
+
+static void sb_putu_w(struct sbuf *b, unsigned long long v, int width)
+{
+	sb_putu_pad(b, v, width, ' ');
+}
+
+static void sb_putu(struct sbuf *b, unsigned long long v)
+{
+	sb_putu_w(b, v, 0);
+}
+
+static void sb_puti_w(struct sbuf *b, long long v, int width)
+{
+	if (v >= 0) {
+		sb_putu_w(b, (unsigned long long)v, width);
+		return;
+	}
+	/* rare (a PID never is): keep it simple */
+	sb_printf(b, "%*lld", width, v);
+}
+
+/* s left-aligned in width columns (counted in bytes, like printf's %-Ns). */
+static void sb_put_left(struct sbuf *b, const char *s, int width)
+{
+	size_t n = strlen(s);
+
+	sb_putn(b, s, n);
+	for (; width > (int)n; width--)
+		sb_putn(b, " ", 1);
+}
+
 static void sb_init(struct sbuf *b, char *p, size_t len)
 {
 	b->p = p;
@@ -156,70 +205,121 @@ size_t esc_json(char *dst, size_t dstlen, const char *src, size_t srclen)
 	return b.used;
 }
 
+static void sb_status(struct sbuf *b, int status);
+
 int fmt_status(char *buf, size_t len, int status)
 {
-	struct et_status st;
-	const char *name;
+	struct sbuf b;
 
-	status_decode(status, &st);
-	switch (st.code) {
-	case ET_CODE_EXITED:
-		return snprintf(buf, len, "exited %d", st.exit_code);
-	case ET_CODE_KILLED:
-	case ET_CODE_DUMPED:
-		name = signal_name(st.signal);
-		if (name)
-			return snprintf(buf, len, "%s %s", status_code_name(st.code), name);
-		return snprintf(buf, len, "%s signal %d", status_code_name(st.code), st.signal);
-	default:
-		return snprintf(buf, len, "unknown");
-	}
+	sb_init(&b, buf, len);
+	sb_status(&b, status);
+	return (int)b.used;
 }
 
 int fmt_age(char *buf, size_t len, uint64_t ns)
 {
-	uint64_t s = ns / 1000000000ULL;
+	uint64_t s = ns / 1000000000ULL, frac;
+	struct sbuf b;
 
-	if (ns < 1000000ULL)
-		return snprintf(buf, len, "%uus", (unsigned int)(ns / 1000));
-	if (ns < 1000000000ULL)
-		return snprintf(buf, len, "%.1fms", (double)ns / 1e6);
-	if (s < 60)
-		return snprintf(buf, len, "%.2fs", (double)ns / 1e9);
-	if (s < 3600)
-		return snprintf(buf, len, "%um%02us", (unsigned int)(s / 60), (unsigned int)(s % 60));
-	if (s < 86400)
-		return snprintf(buf, len, "%uh%02um", (unsigned int)(s / 3600),
-				(unsigned int)(s % 3600 / 60));
-	return snprintf(buf, len, "%llud%02uh", (unsigned long long)(s / 86400),
-			(unsigned int)(s % 86400 / 3600));
+	sb_init(&b, buf, len);
+	if (ns < 1000000ULL) {
+		sb_putu(&b, ns / 1000);
+		sb_puts(&b, "us");
+	} else if (ns < 1000000000ULL) {
+		frac = (ns + 50000) / 100000;		/* tenths of a ms, rounded */
+		sb_putu(&b, frac / 10);
+		sb_putn(&b, ".", 1);
+		sb_putu(&b, frac % 10);
+		sb_puts(&b, "ms");
+	} else if (s < 60) {
+		frac = (ns + 5000000) / 10000000;	/* hundredths of a second */
+		sb_putu(&b, frac / 100);
+		sb_putn(&b, ".", 1);
+		sb_putu_pad(&b, frac % 100, 2, '0');
+		sb_puts(&b, "s");
+	} else if (s < 3600) {
+		sb_putu(&b, s / 60);
+		sb_putn(&b, "m", 1);
+		sb_putu_pad(&b, s % 60, 2, '0');
+		sb_putn(&b, "s", 1);
+	} else if (s < 86400) {
+		sb_putu(&b, s / 3600);
+		sb_putn(&b, "h", 1);
+		sb_putu_pad(&b, s % 3600 / 60, 2, '0');
+		sb_putn(&b, "m", 1);
+	} else {
+		sb_putu(&b, s / 86400);
+		sb_putn(&b, "d", 1);
+		sb_putu_pad(&b, s % 86400 / 3600, 2, '0');
+		sb_putn(&b, "h", 1);
+	}
+	return (int)b.used;
+}
+
+/* Broken-down time changes once a second: format it once a second. */
+struct clock_cache {
+	time_t sec;
+	int kind;	/* 0: empty, 1: RFC 3339 UTC prefix, 2: local clock, 3: UTC clock */
+	char s[80];	/* room for any int the compiler can imagine in a struct tm */
+};
+static __thread struct clock_cache rfc_cache, clk_cache;
+
+static const char *cached(struct clock_cache *c, time_t secs, int kind)
+{
+	struct tm tm;
+
+	if (c->kind == kind && c->sec == secs)
+		return c->s;
+	if ((kind == 2 ? localtime_r(&secs, &tm) : gmtime_r(&secs, &tm)) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	if (kind == 1)
+		snprintf(c->s, sizeof(c->s), "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	else
+		snprintf(c->s, sizeof(c->s), "%02d:%02d:%02d.", tm.tm_hour, tm.tm_min, tm.tm_sec);
+	c->sec = secs;
+	c->kind = kind;
+	return c->s;
+}
+
+static void split_ns(int64_t ns, time_t *secs, long *nsec)
+{
+	*secs = (time_t)(ns / 1000000000LL);
+	*nsec = (long)(ns % 1000000000LL);
+	if (*nsec < 0) {
+		*nsec += 1000000000L;
+		(*secs)--;
+	}
+}
+
+static void sb_rfc3339(struct sbuf *b, int64_t realtime_ns)
+{
+	time_t secs;
+	long nsec;
+
+	split_ns(realtime_ns, &secs, &nsec);
+	sb_puts(b, cached(&rfc_cache, secs, 1));
+	sb_putu_pad(b, (unsigned long long)nsec, 9, '0');
+	sb_putn(b, "Z", 1);
 }
 
 int fmt_rfc3339(char *buf, size_t len, int64_t realtime_ns)
 {
-	time_t secs = (time_t)(realtime_ns / 1000000000LL);
-	long nsec = (long)(realtime_ns % 1000000000LL);
-	struct tm tm;
+	struct sbuf b;
 
-	if (nsec < 0) {
-		nsec += 1000000000L;
-		secs--;
-	}
-	if (!gmtime_r(&secs, &tm))
-		return snprintf(buf, len, "1970-01-01T00:00:00.000000000Z");
-	return snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec);
+	sb_init(&b, buf, len);
+	sb_rfc3339(&b, realtime_ns);
+	return (int)b.used;
 }
 
-static void fmt_clock(char *buf, size_t len, int64_t realtime_ns, bool utc)
+static void sb_clock(struct sbuf *b, int64_t realtime_ns, bool utc)
 {
-	time_t secs = (time_t)(realtime_ns / 1000000000LL);
-	struct tm tm;
+	time_t secs;
+	long nsec;
 
-	if ((utc ? gmtime_r(&secs, &tm) : localtime_r(&secs, &tm)) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	snprintf(buf, len, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (int)(realtime_ns / 1000000 % 1000));
+	split_ns(realtime_ns, &secs, &nsec);
+	sb_puts(b, cached(&clk_cache, secs, utc ? 3 : 2));
+	sb_putu_pad(b, (unsigned long long)(nsec / 1000000), 3, '0');
 }
 
 int fmt_text_header(char *buf, size_t len, const struct fmt_ctx *ctx)
@@ -250,93 +350,128 @@ static size_t comm_len(const struct et_exit *ex)
 	return strnlen(ex->comm, sizeof(ex->comm));
 }
 
+/* "exited 0", "killed SIGKILL", "dumped signal 100", "unknown" */
+static void sb_status(struct sbuf *b, int status)
+{
+	struct et_status st;
+	const char *name;
+
+	status_decode(status, &st);
+	sb_puts(b, status_code_name(st.code));
+	if (st.code == ET_CODE_EXITED) {
+		sb_putn(b, " ", 1);
+		sb_putu(b, (unsigned int)st.exit_code);
+	} else if (st.code != ET_CODE_UNKNOWN) {
+		name = signal_name(st.signal);
+		if (name) {
+			sb_putn(b, " ", 1);
+			sb_puts(b, name);
+		} else {
+			sb_puts(b, " signal ");
+			sb_putu(b, (unsigned int)st.signal);
+		}
+	}
+}
+
 int fmt_text(char *buf, size_t len, const struct et_exit *ex, const struct fmt_ctx *ctx)
 {
-	char when[32], comm[4 * ET_COMM_SIZE + 1], status[64], age[32];
-	bool thread = ex->flags & ET_EXIT_THREAD;
-	struct sbuf b;
+	char comm[4 * ET_COMM_SIZE + 1], status[64], age[32];
+	struct sbuf b, sb;
 
-	fmt_clock(when, sizeof(when), (int64_t)ex->exit_ns + ctx->boot_to_real_ns, ctx->utc);
 	esc_text(comm, sizeof(comm), ex->comm, comm_len(ex));
+	sb_init(&sb, status, sizeof(status));
 	if (ex->source == ET_SRC_NONE) {
-		snprintf(status, sizeof(status), "ended, status unknown");
+		sb_puts(&sb, "ended, status unknown");
 	} else {
-		fmt_status(status, sizeof(status), ex->status);
-		if (thread)
-			snprintf(status + strlen(status), sizeof(status) - strlen(status),
-				 " (thread)");
+		sb_status(&sb, ex->status);
+		if (ex->flags & ET_EXIT_THREAD)
+			sb_puts(&sb, " (thread)");
 		else if (ex->source != ET_SRC_BPF)
-			snprintf(status + strlen(status), sizeof(status) - strlen(status),
-				 " (early)");
+			sb_puts(&sb, " (early)");
 	}
 	if (ex->start_ns && ex->exit_ns >= ex->start_ns)
 		fmt_age(age, sizeof(age), ex->exit_ns - ex->start_ns);
 	else
-		snprintf(age, sizeof(age), "-");
+		strcpy(age, "-");
 
+	/* "%-12s %7d %7d [%7d] %-16s %-24s %s\n" */
 	sb_init(&b, buf, len);
-	if (ctx->threads)
-		sb_printf(&b, "%-12s %7d %7d %7d %-16s %-24s %s\n", when, (int)ex->pid,
-			  (int)ex->tid, (int)ex->ppid, comm, status, age);
-	else
-		sb_printf(&b, "%-12s %7d %7d %-16s %-24s %s\n", when, (int)ex->pid,
-			  (int)ex->ppid, comm, status, age);
+	sb_clock(&b, (int64_t)ex->exit_ns + ctx->boot_to_real_ns, ctx->utc);
+	sb_putn(&b, " ", 1);
+	sb_puti_w(&b, ex->pid, 7);
+	sb_putn(&b, " ", 1);
+	if (ctx->threads) {
+		sb_puti_w(&b, ex->tid, 7);
+		sb_putn(&b, " ", 1);
+	}
+	sb_puti_w(&b, ex->ppid, 7);
+	sb_putn(&b, " ", 1);
+	sb_put_left(&b, comm, 16);
+	sb_putn(&b, " ", 1);
+	sb_put_left(&b, status, 24);
+	sb_putn(&b, " ", 1);
+	sb_puts(&b, age);
+	sb_putn(&b, "\n", 1);
 	return b.full ? -ENOSPC : (int)b.used;
+}
+
+static void sb_json_int(struct sbuf *b, const char *key, long long v, bool null)
+{
+	sb_puts(b, key);
+	if (null)
+		sb_puts(b, "null");
+	else
+		sb_puti_w(b, v, 0);
 }
 
 int fmt_json(char *buf, size_t len, const struct et_exit *ex, const struct fmt_ctx *ctx)
 {
-	char when[48], comm[6 * ET_COMM_SIZE + 1];
-	bool known = ex->source != ET_SRC_NONE;
+	char comm[6 * ET_COMM_SIZE + 1];
+	bool known = ex->source != ET_SRC_NONE, sig;
 	struct et_status st;
 	const char *name;
 	struct sbuf b;
 
-	fmt_rfc3339(when, sizeof(when), (int64_t)ex->exit_ns + ctx->boot_to_real_ns);
 	esc_json(comm, sizeof(comm), ex->comm, comm_len(ex));
 	status_decode(known ? ex->status : -1, &st);
-	name = signal_name(st.signal);
+	sig = st.code == ET_CODE_KILLED || st.code == ET_CODE_DUMPED;
+	name = sig ? signal_name(st.signal) : NULL;
 
 	sb_init(&b, buf, len);
-	sb_printf(&b, "{\"event\":\"%s\",\"time\":\"%s\",\"pid\":%d,\"tid\":%d,\"ppid\":%d",
-		  (ex->flags & ET_EXIT_THREAD) ? "thread_exit" : "exit", when, (int)ex->pid,
-		  (int)ex->tid, (int)ex->ppid);
-	if (ex->uid == (uid_t)-1)
-		sb_printf(&b, ",\"uid\":null");
-	else
-		sb_printf(&b, ",\"uid\":%u", (unsigned int)ex->uid);
-	sb_printf(&b, ",\"comm\":\"%s\"", comm);
-	if (known)
-		sb_printf(&b, ",\"status\":%d", ex->status);
-	else
-		sb_printf(&b, ",\"status\":null");
-	sb_printf(&b, ",\"code\":\"%s\"", status_code_name(st.code));
-	if (st.code == ET_CODE_EXITED)
-		sb_printf(&b, ",\"exit_code\":%d,\"signal\":null,\"signal_name\":null",
-			  st.exit_code);
-	else if (st.code != ET_CODE_UNKNOWN && name)
-		sb_printf(&b, ",\"exit_code\":null,\"signal\":%d,\"signal_name\":\"%s\"",
-			  st.signal, name);
-	else if (st.code != ET_CODE_UNKNOWN)
-		sb_printf(&b, ",\"exit_code\":null,\"signal\":%d,\"signal_name\":null",
-			  st.signal);
-	else
-		sb_printf(&b, ",\"exit_code\":null,\"signal\":null,\"signal_name\":null");
-	sb_printf(&b, ",\"core_dumped\":%s", st.core_dumped ? "true" : "false");
-	if (known)
-		sb_printf(&b, ",\"si_code\":%d,\"si_status\":%d", status_si_code(&st),
-			  status_si_status(&st));
-	else
-		sb_printf(&b, ",\"si_code\":null,\"si_status\":null");
-	if (ex->start_ns && ex->exit_ns >= ex->start_ns)
-		sb_printf(&b, ",\"age_ns\":%llu",
-			  (unsigned long long)(ex->exit_ns - ex->start_ns));
-	else
-		sb_printf(&b, ",\"age_ns\":null");
+	sb_puts(&b, (ex->flags & ET_EXIT_THREAD) ? "{\"event\":\"thread_exit\",\"time\":\""
+						 : "{\"event\":\"exit\",\"time\":\"");
+	sb_rfc3339(&b, (int64_t)ex->exit_ns + ctx->boot_to_real_ns);
+	sb_json_int(&b, "\",\"pid\":", ex->pid, false);
+	sb_json_int(&b, ",\"tid\":", ex->tid, false);
+	sb_json_int(&b, ",\"ppid\":", ex->ppid, false);
+	sb_json_int(&b, ",\"uid\":", (long long)ex->uid, ex->uid == (uid_t)-1);
+	sb_puts(&b, ",\"comm\":\"");
+	sb_puts(&b, comm);
+	sb_json_int(&b, "\",\"status\":", ex->status, !known);
+	sb_puts(&b, ",\"code\":\"");
+	sb_puts(&b, status_code_name(st.code));
+	sb_json_int(&b, "\",\"exit_code\":", st.exit_code, st.code != ET_CODE_EXITED);
+	sb_json_int(&b, ",\"signal\":", st.signal, !sig);
+	sb_puts(&b, ",\"signal_name\":");
+	if (name) {
+		sb_putn(&b, "\"", 1);
+		sb_puts(&b, name);
+		sb_putn(&b, "\"", 1);
+	} else {
+		sb_puts(&b, "null");
+	}
+	sb_puts(&b, st.core_dumped ? ",\"core_dumped\":true" : ",\"core_dumped\":false");
+	sb_json_int(&b, ",\"si_code\":", status_si_code(&st), !known);
+	sb_json_int(&b, ",\"si_status\":", status_si_status(&st), !known);
+	sb_json_int(&b, ",\"age_ns\":", (long long)(ex->exit_ns - ex->start_ns),
+		    !ex->start_ns || ex->exit_ns < ex->start_ns);
+	sb_puts(&b, ",\"cgroup_id\":");
 	if (ex->cgroup_id)
-		sb_printf(&b, ",\"cgroup_id\":%llu", (unsigned long long)ex->cgroup_id);
+		sb_putu(&b, ex->cgroup_id);
 	else
-		sb_printf(&b, ",\"cgroup_id\":null");
-	sb_printf(&b, ",\"source\":\"%s\"}\n", source_name(ex->source));
+		sb_puts(&b, "null");
+	sb_puts(&b, ",\"source\":\"");
+	sb_puts(&b, source_name(ex->source));
+	sb_puts(&b, "\"}\n");
 	return b.full ? -ENOSPC : (int)b.used;
 }
