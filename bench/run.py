@@ -29,7 +29,7 @@ LOADGEN = os.path.join(OUT, "loadgen")
 LATENCY = os.path.join(OUT, "latency")
 FILL = os.path.join(OUT, "fill")
 
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "9"))
 N_EXITS = int(os.environ.get("BENCH_EXITS", "40000"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 MODE = os.environ.get("BENCH_MODE", "vfork")
@@ -109,6 +109,15 @@ class Tracer:
         except (IndexError, ValueError):
             return None
 
+    def cpu_ticks(self):
+        """user + system clock ticks the tracer process has used"""
+        try:
+            with open(f"/proc/{self.proc.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            return 0
+
     def stop(self):
         os.killpg(self.proc.pid, signal.SIGINT)
         try:
@@ -150,26 +159,35 @@ def percentile(xs, q):
 
 
 def overhead(tracers):
+    """Rounds of B T1 B T2 ... B: each traced run against the mean of the
+    untraced runs on either side of it (this VM's speed drifts, by 20% and
+    more within seconds), tracers in a rotating order."""
     ratios = {t.name: [] for t in tracers}
     lost = {t.name: [] for t in tracers}
+    cpu = {t.name: [] for t in tracers}
+    tick = os.sysconf("SC_CLK_TCK")
     base_all = []
     for r in range(ROUNDS):
         order = tracers[r % len(tracers):] + tracers[:r % len(tracers)]
+        before = run_load()
+        base_all.append(before)
         for t in order:
-            # each traced run against an untraced one right before it: the
-            # VM's speed drifts within a round
-            base = run_load()
-            base_all.append(base)
             t.start(os.path.join(OUT, f"out-{t.name.replace(' ', '-')}.txt"))
             lo = canary()
+            c0 = t.cpu_ticks()
             rate = run_load()
+            c1 = t.cpu_ticks()
             hi = canary()
             t.stop()
-            ratios[t.name].append(rate / base)
+            after = run_load()
+            base_all.append(after)
+            ratios[t.name].append(rate / ((before + after) / 2))
             lost[t.name].append(N_EXITS - t.count(lo, hi))
+            cpu[t.name].append((c1 - c0) / tick * 1e6 / N_EXITS)
+            before = after
         log(f"  round {r + 1}/{ROUNDS}: untraced {statistics.median(base_all[-len(order):]):.0f}/s, " +
             ", ".join(f"{t.name} {ratios[t.name][-1]:.2f}x" for t in tracers))
-    return base_all, ratios, lost
+    return base_all, ratios, lost, cpu
 
 
 def latency(name, argv, field):
@@ -276,12 +294,14 @@ def bench(sleeper_pid):
         Tracer("exittrace filter", [ET, "-p", str(sleeper_pid)], 2, first_line_ready=True),
         Tracer("exittrace text", [ET], 2, first_line_ready=True),
         Tracer("exittrace json", [ET, "-j"], "json", first_line_ready=True),
+        Tracer("exittrace text, no coalescing", [ET, "--coalesce-us", "0"], 2,
+               first_line_ready=True),
         Tracer("exitsnoop", ["exitsnoop"], 2),
         Tracer("bpftrace", ["bpftrace", "-e", BPFTRACE_PROG], 1),
         Tracer("forkstat", ["forkstat", "-e", "exit"], 3, comm_counts=False),
     ]
     log("overhead:")
-    base, ratios, lost = overhead(tracers)
+    base, ratios, lost, cpu = overhead(tracers)
 
     log("latency:")
     lat = {
@@ -303,6 +323,8 @@ def bench(sleeper_pid):
         target = {"exittrace filter": ">= 0.98", "exittrace text": ">= 0.85"}.get(name, "")
         rows.append(("throughput vs untraced", name,
                      f"{statistics.median(ratios[name]):.3f}", "x", target))
+        rows.append(("tracer process CPU per exit", name,
+                     f"{statistics.median(cpu[name]):.2f}", "us", ""))
         if name != "exittrace filter":  # it reports none of the load, by design
             rows.append(("records lost (worst round)", name, str(max(lost[name])),
                          "of %d" % N_EXITS, "0" if name == "exittrace text" else ""))
