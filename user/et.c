@@ -405,34 +405,33 @@ static uint64_t now_mono_ns(void)
 }
 
 /*
- * The reader's half of wakeup coalescing (see the BPF side): records made
- * within wake_ns of the last wakeup send none, so whenever records are
- * read the timer must fire at least wake_ns later. Arming it 2 * wake_ns
- * ahead whenever less than wake_ns is left keeps that true with one
- * timerfd_settime() per interval at most; a timer that fires on a quiet
- * ring is not armed again: idle, no timer and no syscall.
+ * The reader's half of wakeup coalescing (see the BPF side): a record made
+ * within wake_ns of the last wakeup (last_wake, CLOCK_MONOTONIC, shared in
+ * the BPF program's .bss) sends none, so after reading records the timer
+ * must fire at last_wake + wake_ns if that is still ahead: one
+ * timerfd_settime() per wakeup at most. A timer that fires on a quiet ring
+ * is not armed again: idle, no timer and no syscall.
  */
 static void coalesce_timer(struct et *h)
 {
 	struct itimerspec its = { 0 };
-	uint64_t now, v;
+	uint64_t now, end, v;
 
 	if (!h->wake_ns)
 		return;
 	now = now_mono_ns();
 	if (h->deadline && now >= h->deadline) {
 		if (read(h->tfd, &v, sizeof(v)) < 0) {
-			/* not expired yet by the timer's own clock: soon */
+			/* not yet expired by the timer's own reading: it will be */
 		}
 		h->deadline = 0;
 	}
-	if (!h->got || (h->deadline && h->deadline - now >= h->wake_ns))
+	end = __atomic_load_n(&h->skel->bss->last_wake, __ATOMIC_RELAXED) + h->wake_ns;
+	if (!h->got || end <= now || end == h->deadline)
 		return;
-	h->deadline = now + 2 * h->wake_ns;
-	its.it_value.tv_sec = (time_t)(h->deadline / 1000000000ULL);
-	its.it_value.tv_nsec = (long)(h->deadline % 1000000000ULL);
-	if (timerfd_settime(h->tfd, TFD_TIMER_ABSTIME, &its, NULL))
-		h->deadline = 0;
+	its.it_value.tv_sec = (time_t)(end / 1000000000ULL);
+	its.it_value.tv_nsec = (long)(end % 1000000000ULL);
+	h->deadline = timerfd_settime(h->tfd, TFD_TIMER_ABSTIME, &its, NULL) ? 0 : end;
 }
 
 static int consume(struct et *h, bool one)
