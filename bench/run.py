@@ -343,7 +343,6 @@ def bench(sleeper_pid):
     for n, ns, ratio, rss, mem in sc:
         rows.append((f"per-exit BPF cost, {n} targets", "exittrace", f"{ns:.0f}", "ns",
                      "flat"))
-        rows.append((f"throughput, {n} targets", "exittrace", f"{ratio:.3f}", "x", ""))
         rows.append((f"RSS, {n} targets", "exittrace", str(rss), "KiB", ""))
         rows.append((f"BPF map memory, {n} targets", "exittrace", str(mem // 1024), "KiB", ""))
 

@@ -463,8 +463,12 @@ int main(int argc, char **argv)
 	eo.flags = (c->npins ? 0 : ET_OPEN_HOST) | (c->o.threads ? ET_OPEN_THREADS : 0) |
 		   (c->o.failed ? ET_OPEN_FAILED : 0);
 	eo.ringbuf_kib = c->o.ringbuf_kib;
+	/* the map is preallocated: room for the PIDs given, not the library's
+	 * 65536, unless asked for */
 	eo.max_targets = c->o.max_targets;
-	if (c->npins > eo.max_targets && c->npins > 65536)
+	if (!eo.max_targets)
+		eo.max_targets = c->npins * 2 > 64 ? (unsigned int)c->npins * 2 : 64;
+	if (c->npins > eo.max_targets)
 		eo.max_targets = (unsigned int)c->npins;
 	eo.verbose = c->o.verbose;
 	eo.wake_us = c->o.coalesce_us;
