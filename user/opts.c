@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,15 +140,25 @@ cleanup:
 	return ret;
 }
 
-static int parse_ringbuf(struct opts *o, const char *s, char *err, size_t errlen)
+/* A decimal number from min to max, digits only (strtoul would take
+ * blanks and a sign). */
+static bool parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *v)
 {
 	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return !*end && !errno && *v >= min && *v <= max;
+}
+
+static int parse_ringbuf(struct opts *o, const char *s, char *err, size_t errlen)
+{
 	unsigned long n;
 
-	errno = 0;
-	n = strtoul(s, &end, 10);
 	/* the kernel wants a power-of-2 multiple of the page size */
-	if (!*s || *s == '-' || *end || errno || n < 4 || n > (1UL << 20) || (n & (n - 1)))
+	if (!parse_ulong(s, 4, 1UL << 20, &n) || (n & (n - 1)))
 		return fail(err, errlen, -EINVAL,
 			    "invalid ring buffer size '%s': want a power of 2 from 4 to 1048576 KiB",
 			    s);
@@ -157,12 +168,9 @@ static int parse_ringbuf(struct opts *o, const char *s, char *err, size_t errlen
 
 static int parse_max_targets(struct opts *o, const char *s, char *err, size_t errlen)
 {
-	char *end;
 	unsigned long n;
 
-	errno = 0;
-	n = strtoul(s, &end, 10);
-	if (!*s || *s == '-' || *end || errno || n < 1 || n > (1UL << 24))
+	if (!parse_ulong(s, 1, 1UL << 24, &n))
 		return fail(err, errlen, -EINVAL,
 			    "invalid target count '%s': want 1 to 16777216", s);
 	o->max_targets = (unsigned int)n;
@@ -171,12 +179,9 @@ static int parse_max_targets(struct opts *o, const char *s, char *err, size_t er
 
 static int parse_coalesce(struct opts *o, const char *s, char *err, size_t errlen)
 {
-	char *end;
 	unsigned long n;
 
-	errno = 0;
-	n = strtoul(s, &end, 10);
-	if (!*s || *s == '-' || *end || errno || n > 1000000)
+	if (!parse_ulong(s, 0, 1000000, &n))
 		return fail(err, errlen, -EINVAL,
 			    "invalid interval '%s': want 0 to 1000000 microseconds", s);
 	o->coalesce_us = (unsigned int)n;

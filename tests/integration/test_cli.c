@@ -178,23 +178,31 @@ static int do_spin_exit(void *arg)
 	return (int)(i % 256);
 }
 
+/* A child that ends at some point of exittrace's start-up, and exittrace
+ * started on it. */
+static void race_start(long i, struct child *ch, struct tracer *tr)
+{
+	const char *argv[] = { "-j", "-p", NULL, NULL };
+	char p[16];
+
+	child_spawn_now(ch, do_spin_exit, (void *)i);
+	snprintf(p, sizeof(p), "%d", (int)ch->pid);
+	argv[2] = p;
+	tracer_spawn(tr, argv);
+}
+
 /* Targets that end while exittrace starts, not reaped meanwhile: every
  * status right, whether the record came from BPF or from the zombie. */
 static void test_exit_during_startup(void **state)
 {
-	const char *argv[] = { "-j", "-p", NULL, NULL };
 	struct tracer tr;
 	struct child ch;
 	json_object *ev;
 	int i, ws, st, by_bpf = 0, early = 0;
-	char p[16];
 
 	require_bpf();
 	for (i = 0; i < 60; i++) {
-		child_spawn_now(&ch, do_spin_exit, (void *)(long)i);
-		snprintf(p, sizeof(p), "%d", (int)ch.pid);
-		argv[2] = p;
-		tracer_spawn(&tr, argv);
+		race_start(i, &ch, &tr);
 		ws = child_wait(&ch, false);
 		ev = tracer_event(&tr, "exit", ch.pid, T_TIMEOUT_MS);
 		if (!ev)
@@ -217,19 +225,14 @@ static void test_exit_during_startup(void **state)
  * or gives the right status; never a wrong one, never a hang. */
 static void test_exit_and_reap_during_startup(void **state)
 {
-	const char *argv[] = { "-j", "-p", NULL, NULL };
 	struct tracer tr;
 	struct child ch;
 	json_object *ev;
 	int i, ws, st, gone = 0, told = 0;
-	char p[16];
 
 	require_bpf();
 	for (i = 0; i < 60; i++) {
-		child_spawn_now(&ch, do_spin_exit, (void *)(long)i);
-		snprintf(p, sizeof(p), "%d", (int)ch.pid);
-		argv[2] = p;
-		tracer_spawn(&tr, argv);
+		race_start(i, &ch, &tr);
 		ws = child_wait(&ch, true);
 		st = tracer_wait(&tr, T_TIMEOUT_MS);
 		if (WEXITSTATUS(st) == 127) {
@@ -658,34 +661,75 @@ static void test_write_error(void **state)
 	tracer_close(&tr);
 }
 
-/* Without CAP_BPF / CAP_PERFMON: one line naming them, status 125. */
-static void test_unprivileged(void **state)
+/*
+ * Run exittrace under a wrapper program (setpriv, unshare): in argv, the
+ * entry "EXITTRACE" stands for exittrace's absolute path.
+ */
+static void tracer_spawn_wrapped(struct tracer *tr, const char *wrapper, const char *argv[])
 {
-	const char *argv[] = { "--reuid=65534", "--regid=65534", "--clear-groups", NULL, NULL };
 	const char *set = getenv("EXITTRACE");
 	char path[4096], saved[4096];
-	const char *bin;
-	struct tracer tr;
-	int st;
+	int i;
 
-	require_bpf();
-	if (access("/usr/bin/setpriv", X_OK))
-		fail_msg("setpriv (util-linux) is needed");
+	if (access(wrapper, X_OK))
+		fail_msg("%s is needed", wrapper);
 	snprintf(saved, sizeof(saved), "%s", set ? set : "");
-	bin = set ? saved : "build/exittrace";
-	if (!realpath(bin, path))
-		fail_msg("%s: %s", bin, strerror(errno));
-	argv[3] = path;
-	setenv("EXITTRACE", "/usr/bin/setpriv", 1);
-	tracer_spawn(&tr, argv);
+	if (!realpath(set ? saved : "build/exittrace", path))
+		fail_msg("realpath: %s", strerror(errno));
+	for (i = 0; argv[i]; i++)
+		if (!strcmp(argv[i], "EXITTRACE"))
+			argv[i] = path;
+	setenv("EXITTRACE", wrapper, 1);
+	tracer_spawn(tr, argv);
 	if (set)
 		setenv("EXITTRACE", saved, 1);
 	else
 		unsetenv("EXITTRACE");
-	st = tracer_wait(&tr, T_TIMEOUT_MS);
-	assert_int_equal(WEXITSTATUS(st), 125);
+}
+
+/* Without CAP_BPF / CAP_PERFMON: one line naming them, status 125. */
+static void test_unprivileged(void **state)
+{
+	const char *argv[] = { "--reuid=65534", "--regid=65534", "--clear-groups", "EXITTRACE",
+			       NULL };
+	struct tracer tr;
+
+	require_bpf();
+	tracer_spawn_wrapped(&tr, "/usr/bin/setpriv", argv);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 125);
 	assert_string_equal(tracer_stderr(&tr),
 			    "exittrace: missing capability CAP_BPF and CAP_PERFMON: run as root\n");
+	tracer_close(&tr);
+}
+
+/* Root without CAP_SYS_PTRACE cannot read a zombie's status: -p says so. */
+static void test_no_ptrace_capability(void **state)
+{
+	char p[16];
+	const char *argv[] = { "--bounding-set=-sys_ptrace", "EXITTRACE", "-p", p, NULL };
+	struct tracer tr;
+
+	require_bpf();
+	snprintf(p, sizeof(p), "%d", (int)getpid());
+	tracer_spawn_wrapped(&tr, "/usr/bin/setpriv", argv);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 125);
+	assert_string_equal(tracer_stderr(&tr),
+			    "exittrace: missing capability CAP_SYS_PTRACE: -p needs it to read "
+			    "the status of a target that already ended\n");
+	tracer_close(&tr);
+}
+
+/* -p takes host PIDs: refused inside another PID namespace. */
+static void test_pid_namespace_refused(void **state)
+{
+	const char *argv[] = { "--pid", "--fork", "--mount-proc", "EXITTRACE", "-p", "1", NULL };
+	struct tracer tr;
+
+	require_bpf();
+	tracer_spawn_wrapped(&tr, "/usr/bin/unshare", argv);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 125);
+	assert_string_equal(tracer_stderr(&tr), "exittrace: -p takes host PIDs: run exittrace in "
+						"the initial PID namespace\n");
 	tracer_close(&tr);
 }
 
@@ -782,54 +826,6 @@ static void test_attach_modes(void **state)
 	assert_false(prog_loaded("exit_raw", "raw_tracepoint"));
 	kill(tr.pid, SIGTERM);
 	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 0);
-	tracer_close(&tr);
-}
-
-/* Root without CAP_SYS_PTRACE cannot read a zombie's status: -p says so. */
-static void test_no_ptrace_capability(void **state)
-{
-	const char *set = getenv("EXITTRACE");
-	char path[4096], p[16];
-	const char *argv[] = { "--bounding-set=-sys_ptrace", path, "-p", p, NULL };
-	struct tracer tr;
-
-	require_bpf();
-	if (!realpath(set ? set : "build/exittrace", path))
-		fail_msg("realpath: %s", strerror(errno));
-	snprintf(p, sizeof(p), "%d", (int)getpid());
-	setenv("EXITTRACE", "/usr/bin/setpriv", 1);
-	tracer_spawn(&tr, argv);
-	if (set)
-		setenv("EXITTRACE", path, 1);
-	else
-		unsetenv("EXITTRACE");
-	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 125);
-	assert_string_equal(tracer_stderr(&tr),
-			    "exittrace: missing capability CAP_SYS_PTRACE: -p needs it to read "
-			    "the status of a target that already ended\n");
-	tracer_close(&tr);
-}
-
-/* -p takes host PIDs: refused inside another PID namespace. */
-static void test_pid_namespace_refused(void **state)
-{
-	const char *set = getenv("EXITTRACE");
-	char path[4096];
-	const char *argv[] = { "--pid", "--fork", "--mount-proc", path, "-p", "1", NULL };
-	struct tracer tr;
-
-	require_bpf();
-	if (!realpath(set ? set : "build/exittrace", path))
-		fail_msg("realpath: %s", strerror(errno));
-	setenv("EXITTRACE", "/usr/bin/unshare", 1);
-	tracer_spawn(&tr, argv);
-	if (set)
-		setenv("EXITTRACE", path, 1);
-	else
-		unsetenv("EXITTRACE");
-	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 125);
-	assert_string_equal(tracer_stderr(&tr), "exittrace: -p takes host PIDs: run exittrace in "
-						"the initial PID namespace\n");
 	tracer_close(&tr);
 }
 

@@ -14,35 +14,10 @@
  * struct inner { int a; };
  * struct other { int z; };
  * struct root { struct inner in; struct root *self; struct other *o;
- *               const struct root *c; char name[4]; };
+ *               const struct root *c; int name[4]; };
  * struct unrelated { long x; };
  */
 static struct btf *sample(void)
-{
-	struct btf *b = btf__new_empty();
-	int i_int, i_char, inner, other, root, p_root, p_other, c_root, p_croot, arr, unrel, i_long;
-
-	i_int = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
-	i_char = btf__add_int(b, "char", 1, BTF_INT_SIGNED);
-	i_long = btf__add_int(b, "long", 8, BTF_INT_SIGNED);
-	inner = btf__add_struct(b, "inner", 4);
-	btf__add_field(b, "a", i_int, 0, 0);
-	other = btf__add_struct(b, "other", 4);
-	btf__add_field(b, "z", i_int, 0, 0);
-	root = btf__add_struct(b, "root", 36);
-	p_root = btf__add_ptr(b, root);
-	p_other = btf__add_ptr(b, other);
-	c_root = btf__add_const(b, root);
-	p_croot = btf__add_ptr(b, c_root);
-	arr = btf__add_array(b, i_int, i_char, 4);
-	btf__add_field(b, "in", inner, 0, 0);	/* fields go to the last struct added */
-	unrel = btf__add_struct(b, "unrelated", 8);
-	btf__add_field(b, "x", i_long, 0, 0);
-	(void)p_root, (void)p_other, (void)p_croot, (void)arr, (void)unrel;
-	return b;
-}
-
-static struct btf *sample_root(void)
 {
 	struct btf *b = btf__new_empty();
 	int i_int, i_char, inner, other, root, p_root, p_other, c_root, p_croot, arr, i_long;
@@ -88,7 +63,7 @@ static const struct btf_member *member(const struct btf *b, int sid, const char 
 static void test_closure(void **state)
 {
 	const char *const roots[] = { "root", NULL };
-	struct btf *in = sample_root(), *out;
+	struct btf *in = sample(), *out;
 	const struct btf_type *t;
 	const struct btf_member *m;
 	const void *raw;
@@ -162,7 +137,7 @@ static void test_bad_input(void **state)
 static void test_no_root(void **state)
 {
 	const char *const roots[] = { "absent", NULL };
-	struct btf *in = sample_root();
+	struct btf *in = sample();
 	const void *raw;
 	__u32 raw_len;
 	size_t len;
