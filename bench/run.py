@@ -222,7 +222,8 @@ def bpf_map_memory():
     maps = json.loads(out or "[]")
     mine = {}
     for m in sorted(maps, key=lambda m: m["id"]):
-        if m.get("name") in ("events", "targets") or m.get("name", "").startswith("exittrac"):
+        if m.get("name") in ("events", "targets", "bloom") or \
+                m.get("name", "").startswith("exittrac"):
             mine[m["name"]] = m.get("bytes_memlock", 0)
     return sum(mine.values())
 

@@ -22,6 +22,7 @@ const volatile bool failed_only = false;	/* -x, host mode only */
 const volatile bool no_group_dead_arg = false;	/* tests: use the pre-6.16 path */
 const volatile __u64 ns_per_tick = 10000000;	/* 1e9 / USER_HZ */
 const volatile __u64 wake_ns = 0;		/* coalesce wakeups; 0: adaptive */
+const volatile bool use_bloom = false;		/* targets also in the bloom filter */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -34,6 +35,20 @@ struct {
 	__type(key, __u32);
 	__type(value, struct et_target);
 } targets SEC(".maps");
+
+/*
+ * A bloom filter in front of the target map: most exits on a busy host are
+ * not targets, and with a large target set the hash lookup misses the
+ * cache; a few bit probes in a small bitmap say "surely not" cheaply.
+ * Sized by userspace like the map; entries are never removed (a bloom
+ * filter cannot), so a departed target costs at most a hash lookup.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_BLOOM_FILTER);
+	__uint(max_entries, 1);			/* resized by userspace */
+	__type(value, __u32);
+	__uint(map_extra, 3);			/* hash functions */
+} bloom SEC(".maps");
 
 /* Records that found the ring buffer full, and fork-time inserts that found
  * the target map full; both read by userspace and reported. */
@@ -134,7 +149,9 @@ static __always_inline int on_exit(unsigned long long *ctx, struct task_struct *
 
 	tgid = BPF_CORE_READ(task, tgid);
 	if (targets_only) {
-		/* the hot path on a busy host: one lookup, most exits leave */
+		/* the hot path on a busy host: most exits leave here */
+		if (use_bloom && bpf_map_peek_elem(&bloom, &tgid))
+			return 0;
 		t = bpf_map_lookup_elem(&targets, &tgid);
 		if (!t)
 			return 0;
@@ -202,6 +219,8 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	t.start_ticks = start_boottime(child) / ns_per_tick;
 	if (bpf_map_update_elem(&targets, &ctgid, &t, BPF_NOEXIST))
 		__sync_fetch_and_add(&dropped_targets, 1);
+	else if (use_bloom)
+		bpf_map_push_elem(&bloom, &ctgid, BPF_ANY);
 	return 0;
 }
 

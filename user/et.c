@@ -80,6 +80,7 @@ struct et {
 	struct exittrace_bpf *skel;
 	struct ring_buffer *rb;
 	int map_fd;		/* targets */
+	bool bloom;		/* targets also go into the bloom filter */
 	int epfd;		/* et_fd(): the ring buffer and pidep */
 	int pidep;		/* pidfds of unreported targets, data = pid */
 	int qfd;		/* eventfd, readable while results are queued */
@@ -675,10 +676,17 @@ int et_watch_pidfd(struct et *h, int pidfd, pid_t pid)
 	 * the rest, and the map must not match a process that reuses the PID.
 	 * In host mode every exit comes anyway: no map. */
 	val.start_ticks = ps.start_ticks;
-	if (!(h->flags & ET_OPEN_HOST) && ps.start_ticks &&
-	    bpf_map_update_elem(h->map_fd, &pid, &val, BPF_ANY)) {
-		ret = errno == E2BIG ? -ENOSPC : -errno;
-		goto cleanup;
+	if (!(h->flags & ET_OPEN_HOST) && ps.start_ticks) {
+		/* bloom first: the map entry must never be unseen by the filter */
+		if (h->bloom &&
+		    bpf_map_update_elem(bpf_map__fd(h->skel->maps.bloom), NULL, &pid, BPF_ANY)) {
+			ret = -errno;
+			goto cleanup;
+		}
+		if (bpf_map_update_elem(h->map_fd, &pid, &val, BPF_ANY)) {
+			ret = errno == E2BIG ? -ENOSPC : -errno;
+			goto cleanup;
+		}
 	}
 	ev.data.u32 = (uint32_t)pid;
 	if (epoll_ctl(h->pidep, EPOLL_CTL_ADD, fd, &ev)) {
@@ -900,6 +908,12 @@ struct et *et_open(const struct et_opts *opts)
 				 (o.ringbuf_kib ? o.ringbuf_kib : DEFAULT_RINGBUF_KIB) * 1024);
 	bpf_map__set_max_entries(h->skel->maps.targets,
 				 (o.flags & ET_OPEN_HOST) ? 1 : h->max_targets);
+	/* bloom filters came in 5.16: without, the map alone */
+	h->bloom = !(o.flags & ET_OPEN_HOST) &&
+		   libbpf_probe_bpf_map_type(BPF_MAP_TYPE_BLOOM_FILTER, NULL) == 1;
+	h->skel->rodata->use_bloom = h->bloom;
+	bpf_map__set_max_entries(h->skel->maps.bloom, h->max_targets);
+	bpf_map__set_autocreate(h->skel->maps.bloom, h->bloom);
 	/* one way in; fork is only needed to follow descendants */
 	bpf_program__set_autoload(raw ? h->skel->progs.exit_btf : h->skel->progs.exit_raw, false);
 	bpf_program__set_autoload(h->skel->progs.fork_raw, false);
