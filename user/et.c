@@ -531,14 +531,15 @@ static int wait_readable(struct et *h, int timeout_ms)
 	return n < 0 ? -errno : n;
 }
 
-/* Wait for new records or ended targets only. */
+/* Wait for new records, ended targets or the coalescing timer only. */
 static int wait_sources(struct et *h, int timeout_ms)
 {
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = ring_buffer__epoll_fd(h->rb), .events = POLLIN },
 		{ .fd = h->pidep, .events = POLLIN },
+		{ .fd = h->tfd, .events = POLLIN },
 	};
-	int n = poll(pfd, 2, timeout_ms);
+	int n = poll(pfd, 3, timeout_ms);
 
 	return n < 0 ? -errno : n;
 }
