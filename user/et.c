@@ -421,12 +421,11 @@ static void coalesce_timer(struct et *h)
 	if (!h->wake_ns)
 		return;
 	now = now_mono_ns();
-	if (h->deadline && now >= h->deadline) {
-		if (read(h->tfd, &v, sizeof(v)) < 0) {
-			/* not yet expired by the timer's own reading: it will be */
-		}
+	/* the hrtimer fires a little after its deadline: until it has, the
+	 * read fails and the timer stays ours to drain, or it would keep
+	 * et_fd() readable for ever */
+	if (h->deadline && now >= h->deadline && read(h->tfd, &v, sizeof(v)) == sizeof(v))
 		h->deadline = 0;
-	}
 	end = __atomic_load_n(&h->skel->bss->last_wake, __ATOMIC_RELAXED) + h->wake_ns;
 	if (!h->got || end <= now || end == h->deadline)
 		return;
