@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -787,21 +788,42 @@ static void test_coalesced_records_arrive(void **state)
 	tracer_close(&tr);
 }
 
-/* The program of this name is loaded (bpftool says so), with this type. */
-static bool prog_loaded(const char *name, const char *type)
+/* Does process pid hold a BPF link to a program of this name and type?
+ * (The link fds' fdinfo names the program; bpftool gives name and type.) */
+static bool prog_attached(pid_t pid, const char *name, const char *type)
 {
-	char cmd[128], out[4096] = "";
-	size_t n = 0;
-	FILE *f;
+	char path[320], line[256], cmd[96], out[1024];
+	bool found = false;
+	unsigned int id;
+	struct dirent *d;
+	size_t n;
+	FILE *f, *p;
+	DIR *dir;
 
-	snprintf(cmd, sizeof(cmd), "bpftool prog show name %s 2>/dev/null", name);
-	f = popen(cmd, "r");
-	if (!f)
-		return false;
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = '\0';
-	pclose(f);
-	return strstr(out, type) != NULL;
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo", (int)pid);
+	dir = opendir(path);
+	assert_non_null(dir);
+	while (!found && (d = readdir(dir))) {
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", (int)pid, d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (!found && fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "prog_id: %u", &id) != 1)
+				continue;
+			snprintf(cmd, sizeof(cmd), "bpftool prog show id %u 2>/dev/null", id);
+			p = popen(cmd, "r");
+			if (!p)
+				continue;
+			n = fread(out, 1, sizeof(out) - 1, p);
+			out[n] = '\0';
+			pclose(p);
+			found = strstr(out, type) && strstr(out, name);
+		}
+		fclose(f);
+	}
+	closedir(dir);
+	return found;
 }
 
 /* By default the probes are raw tracepoints (fast start: no full kernel BTF
@@ -814,16 +836,16 @@ static void test_attach_modes(void **state)
 	require_bpf();
 	tracer_spawn(&tr, dflt);
 	start_wait(&tr);
-	assert_true(prog_loaded("exit_raw", "raw_tracepoint"));
-	assert_false(prog_loaded("exit_btf", "tracing"));
+	assert_true(prog_attached(tr.pid, "name exit_raw", "raw_tracepoint"));
+	assert_false(prog_attached(tr.pid, "name exit_btf", "tracing"));
 	kill(tr.pid, SIGTERM);
 	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 0);
 	tracer_close(&tr);
 
 	tracer_spawn(&tr, btf);
 	start_wait(&tr);
-	assert_true(prog_loaded("exit_btf", "tracing"));
-	assert_false(prog_loaded("exit_raw", "raw_tracepoint"));
+	assert_true(prog_attached(tr.pid, "name exit_btf", "tracing"));
+	assert_false(prog_attached(tr.pid, "name exit_raw", "raw_tracepoint"));
 	kill(tr.pid, SIGTERM);
 	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 0);
 	tracer_close(&tr);
