@@ -80,7 +80,7 @@ static int index_types(struct in *in)
 	uint32_t pos = 0, cap = 1024;
 	long extra;
 
-	in->off = malloc(cap * sizeof(*in->off));
+	in->off = calloc(cap, sizeof(*in->off));
 	if (!in->off)
 		return -ENOMEM;
 	in->n = 1;	/* id 0 is void */
@@ -194,7 +194,8 @@ int btfmin_build(const void *data, size_t size, const char *const *roots, void *
 	int ret = -EINVAL;
 	const char *const *r;
 
-	if (size < sizeof(*hdr) || hdr->magic != BTF_MAGIC || hdr->hdr_len > size ||
+	if (size < sizeof(*hdr) || hdr->magic != BTF_MAGIC || hdr->hdr_len < sizeof(*hdr) ||
+	    hdr->hdr_len > size || (hdr->type_off | hdr->type_len | hdr->str_off) % 4 ||
 	    (uint64_t)hdr->hdr_len + hdr->type_off + hdr->type_len > size ||
 	    (uint64_t)hdr->hdr_len + hdr->str_off + hdr->str_len > size)
 		return -EINVAL;
@@ -251,14 +252,14 @@ int btfmin_build(const void *data, size_t size, const char *const *roots, void *
 			refs[nrefs++] = a->index_type;
 		} else if (kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION) {
 			for (i = 0; i < vlen; i++)
-				if (m[i].type < in.n && !keep[m[i].type]) {
+				if (m[i].type && m[i].type < in.n && !keep[m[i].type]) {
 					keep[m[i].type] = 1;
 					stack[sp++] = m[i].type;
 				}
 		} else if (kind == BTF_KIND_FUNC_PROTO) {
 			refs[nrefs++] = t->type;
 			for (i = 0; i < vlen; i++)
-				if (p[i].type < in.n && !keep[p[i].type]) {
+				if (p[i].type && p[i].type < in.n && !keep[p[i].type]) {
 					keep[p[i].type] = 1;
 					stack[sp++] = p[i].type;
 				}

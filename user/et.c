@@ -102,7 +102,13 @@ struct et {
 	int tfd;		/* timerfd: read again after coalesced wakeups */
 	uint64_t wake_ns;	/* coalescing interval, 0: off */
 	uint64_t deadline;	/* CLOCK_MONOTONIC ns the timer fires at, 0: disarmed */
+	uint64_t mono_offset;	/* our CLOCK_MONOTONIC minus the kernel's (time namespace) */
+	const uint64_t *cons_pos, *prod_pos;	/* the ring's positions, mapped read-only */
+	long page;
 };
+
+/* How soon to look again at a record reserved but not committed. */
+#define COMMIT_RETRY_NS 100000ULL
 
 /* on_event()'s way to stop ring_buffer__consume() after the record it was
  * given (libbpf advances past it first): never an error of libbpf's own. */
@@ -413,35 +419,72 @@ static uint64_t now_mono_ns(void)
  * timerfd_settime() per wakeup at most. A timer that fires on a quiet ring
  * is not armed again: idle, no timer and no syscall.
  */
-static void coalesce_timer(struct et *h)
+/* CLOCK_MONOTONIC here minus the kernel's: 0 unless in a time namespace. */
+static uint64_t timens_monotonic_offset(void)
+{
+	char buf[256], *p;
+	long long sec = 0, nsec = 0;
+
+	if (read_file("/proc/self/timens_offsets", buf, sizeof(buf)))
+		return 0;
+	p = strstr(buf, "monotonic");
+	if (!p || sscanf(p, "monotonic %lld %lld", &sec, &nsec) != 2)
+		return 0;
+	return (uint64_t)(sec * 1000000000LL + nsec);
+}
+
+static void arm_timer(struct et *h, uint64_t at)
 {
 	struct itimerspec its = { 0 };
+
+	its.it_value.tv_sec = (time_t)(at / 1000000000ULL);
+	its.it_value.tv_nsec = (long)(at % 1000000000ULL);
+	h->deadline = timerfd_settime(h->tfd, TFD_TIMER_ABSTIME, &its, NULL) ? 0 : at;
+}
+
+/* A record reserved but not yet committed: its producer checked the time
+ * (and may have chosen not to wake us) but stalled before committing. */
+static bool ring_busy(const struct et *h)
+{
+	return h->cons_pos && h->prod_pos &&
+	       __atomic_load_n(h->prod_pos, __ATOMIC_ACQUIRE) !=
+		       __atomic_load_n(h->cons_pos, __ATOMIC_ACQUIRE);
+}
+
+/* start: CLOCK_MONOTONIC before the consume; stopped: it left records. */
+static void coalesce_timer(struct et *h, uint64_t start, bool stopped)
+{
 	uint64_t now, end, v;
 
 	if (!h->wake_ns)
 		return;
 	now = now_mono_ns();
-	/* the hrtimer fires a little after its deadline: until it has, the
-	 * read fails and the timer stays ours to drain, or it would keep
-	 * et_fd() readable for ever */
-	if (h->deadline && now >= h->deadline && read(h->tfd, &v, sizeof(v)) == sizeof(v))
+	/* The hrtimer fires a little after its deadline: until it has, the
+	 * read fails and the expiry stays ours to drain, or it would keep
+	 * et_fd() readable for ever. And while records are left in the ring
+	 * (which sent no wakeup), the expiry keeps et_fd() readable for them. */
+	if (!stopped && h->deadline && now >= h->deadline &&
+	    read(h->tfd, &v, sizeof(v)) == sizeof(v))
 		h->deadline = 0;
-	end = __atomic_load_n(&h->skel->bss->last_wake, __ATOMIC_RELAXED) + h->wake_ns;
-	if (!h->got || end <= now || end == h->deadline)
-		return;
-	its.it_value.tv_sec = (time_t)(end / 1000000000ULL);
-	its.it_value.tv_nsec = (long)(end % 1000000000ULL);
-	h->deadline = timerfd_settime(h->tfd, TFD_TIMER_ABSTIME, &its, NULL) ? 0 : end;
+	/* last_wake is the kernel's monotonic clock; ours may be offset (a
+	 * time namespace) */
+	end = __atomic_load_n(&h->skel->bss->last_wake, __ATOMIC_RELAXED) + h->wake_ns +
+	      h->mono_offset;
+	if (h->got && end > start && end != h->deadline && (!h->deadline || end > h->deadline))
+		arm_timer(h, end);
+	else if (!stopped && !h->deadline && ring_busy(h))
+		arm_timer(h, now + COMMIT_RETRY_NS);
 }
 
 static int consume(struct et *h, bool one)
 {
+	uint64_t start = h->wake_ns ? now_mono_ns() : 0;
 	int ret;
 
 	h->one = one;
 	h->got = 0;
 	ret = ring_buffer__consume(h->rb);
-	coalesce_timer(h);
+	coalesce_timer(h, start, ret == STOP_CONSUMING);
 	if (h->err) {
 		ret = h->err;
 		h->err = 0;
@@ -795,8 +838,10 @@ static int minimal_btf(char *path, size_t len)
 		}
 	}
 	ret = btfmin_build(data, (size_t)st.st_size, roots, &out, &out_len);
-	if (ret < 0)
+	if (ret <= 0) {
+		ret = ret ? ret : -ENOENT;	/* no task_struct: not a kernel's BTF */
 		goto cleanup;
+	}
 	mfd = memfd_create("exittrace-btf", MFD_CLOEXEC);
 	if (mfd < 0 || write(mfd, out, out_len) != (ssize_t)out_len) {
 		ret = mfd < 0 ? -errno : -EIO;
@@ -840,14 +885,61 @@ static int opts_valid(const struct et_opts *o)
 	return 1;
 }
 
+/* Open, configure and load the BPF object, raw_tp against a minimal BTF
+ * or tp_btf; attach it. On failure everything is undone. */
+static int load(struct et *h, const struct et_opts *o, bool raw)
+{
+	char btf_path[64];
+	int btf_fd = -1, ret;
+
+	if (raw) {
+		btf_fd = minimal_btf(btf_path, sizeof(btf_path));
+		if (btf_fd < 0)
+			return btf_fd;
+	}
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = raw ? btf_path : NULL);
+	h->skel = exittrace_bpf__open_opts(&oo);
+	if (!h->skel) {
+		ret = -errno;
+		goto cleanup;
+	}
+	h->skel->rodata->targets_only = !(o->flags & ET_OPEN_HOST);
+	h->skel->rodata->threads = o->flags & ET_OPEN_THREADS;
+	h->skel->rodata->failed_only = (o->flags & ET_OPEN_HOST) && (o->flags & ET_OPEN_FAILED);
+	h->skel->rodata->ns_per_tick = h->ns_per_tick;
+	h->skel->rodata->wake_ns = h->wake_ns;
+	h->skel->rodata->no_group_dead_arg = getenv("EXITTRACE_TEST_NO_GROUP_DEAD") != NULL;
+	h->skel->rodata->use_bloom = h->bloom;
+	bpf_map__set_max_entries(h->skel->maps.events,
+				 (o->ringbuf_kib ? o->ringbuf_kib : DEFAULT_RINGBUF_KIB) * 1024);
+	bpf_map__set_max_entries(h->skel->maps.targets,
+				 (o->flags & ET_OPEN_HOST) ? 1 : h->max_targets);
+	bpf_map__set_max_entries(h->skel->maps.bloom, h->max_targets);
+	bpf_map__set_autocreate(h->skel->maps.bloom, h->bloom);
+	/* one way in; fork is only needed to follow descendants */
+	bpf_program__set_autoload(raw ? h->skel->progs.exit_btf : h->skel->progs.exit_raw, false);
+	bpf_program__set_autoload(h->skel->progs.fork_raw, false);
+	bpf_program__set_autoload(h->skel->progs.fork_btf, false);
+
+	ret = exittrace_bpf__load(h->skel);	/* libbpf reads the BTF path here */
+	if (!ret)
+		ret = exittrace_bpf__attach(h->skel);
+cleanup:
+	if (btf_fd >= 0)
+		close(btf_fd);
+	if (ret) {
+		exittrace_bpf__destroy(h->skel);
+		h->skel = NULL;
+	}
+	return ret;
+}
+
 struct et *et_open(const struct et_opts *opts)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct et_opts o = { .sz = sizeof(o) };
 	long tck = sysconf(_SC_CLK_TCK);
 	libbpf_print_fn_t old_print;
-	char btf_path[64];
-	int btf_fd = -1;
 	bool raw;
 	struct et *h;
 	int ret;
@@ -881,53 +973,15 @@ struct et *et_open(const struct et_opts *opts)
 		libbpf_set_print(old_print);
 		goto cleanup;
 	}
-	if (o.attach != ET_ATTACH_TP_BTF) {
-		btf_fd = minimal_btf(btf_path, sizeof(btf_path));
-		if (btf_fd < 0 && o.attach == ET_ATTACH_RAW_TP) {
-			ret = btf_fd;
-			libbpf_set_print(old_print);
-			goto cleanup;
-		}
-	}
-	raw = btf_fd >= 0;
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = raw ? btf_path : NULL);
-	h->skel = exittrace_bpf__open_opts(&oo);
-	if (!h->skel) {
-		ret = -errno;
-		libbpf_set_print(old_print);
-		goto cleanup;
-	}
-	h->skel->rodata->targets_only = !(o.flags & ET_OPEN_HOST);
-	h->skel->rodata->threads = o.flags & ET_OPEN_THREADS;
-	h->skel->rodata->failed_only = (o.flags & ET_OPEN_HOST) && (o.flags & ET_OPEN_FAILED);
-	h->skel->rodata->ns_per_tick = h->ns_per_tick;
 	h->wake_ns = (uint64_t)o.wake_us * 1000;
-	h->skel->rodata->wake_ns = h->wake_ns;
-	h->skel->rodata->no_group_dead_arg = getenv("EXITTRACE_TEST_NO_GROUP_DEAD") != NULL;
-	bpf_map__set_max_entries(h->skel->maps.events,
-				 (o.ringbuf_kib ? o.ringbuf_kib : DEFAULT_RINGBUF_KIB) * 1024);
-	bpf_map__set_max_entries(h->skel->maps.targets,
-				 (o.flags & ET_OPEN_HOST) ? 1 : h->max_targets);
 	/* bloom filters came in 5.16: without, the map alone */
 	h->bloom = !(o.flags & ET_OPEN_HOST) &&
 		   libbpf_probe_bpf_map_type(BPF_MAP_TYPE_BLOOM_FILTER, NULL) == 1;
-	h->skel->rodata->use_bloom = h->bloom;
-	bpf_map__set_max_entries(h->skel->maps.bloom, h->max_targets);
-	bpf_map__set_autocreate(h->skel->maps.bloom, h->bloom);
-	/* one way in; fork is only needed to follow descendants */
-	bpf_program__set_autoload(raw ? h->skel->progs.exit_btf : h->skel->progs.exit_raw, false);
-	bpf_program__set_autoload(h->skel->progs.fork_raw, false);
-	bpf_program__set_autoload(h->skel->progs.fork_btf, false);
-
-	ret = exittrace_bpf__load(h->skel);
-	if (btf_fd >= 0)
-		close(btf_fd);	/* libbpf has read it */
-	btf_fd = -1;
-	if (ret) {
-		libbpf_set_print(old_print);
-		goto cleanup;
-	}
-	ret = exittrace_bpf__attach(h->skel);
+	raw = o.attach != ET_ATTACH_TP_BTF;
+	ret = load(h, &o, raw);
+	/* auto: whatever kept the fast way from working, the BTF-typed way */
+	if (ret && raw && o.attach == ET_ATTACH_AUTO)
+		ret = load(h, &o, false);
 	libbpf_set_print(old_print);
 	if (ret)
 		goto cleanup;
@@ -937,6 +991,19 @@ struct et *et_open(const struct et_opts *opts)
 	if (!h->rb) {
 		ret = -errno;
 		goto cleanup;
+	}
+	if (h->wake_ns) {
+		int rfd = bpf_map__fd(h->skel->maps.events);
+		void *c, *p;
+
+		h->mono_offset = timens_monotonic_offset();
+		h->page = sysconf(_SC_PAGESIZE);
+		c = mmap(NULL, (size_t)h->page, PROT_READ, MAP_SHARED, rfd, 0);
+		p = mmap(NULL, (size_t)h->page, PROT_READ, MAP_SHARED, rfd, h->page);
+		if (c != MAP_FAILED)
+			h->cons_pos = c;
+		if (p != MAP_FAILED)
+			h->prod_pos = p;
 	}
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	h->pidep = epoll_create1(EPOLL_CLOEXEC);
@@ -955,8 +1022,6 @@ struct et *et_open(const struct et_opts *opts)
 	}
 	return h;
 cleanup:
-	if (btf_fd >= 0)
-		close(btf_fd);
 	et_close(h);
 	errno = ret < 0 ? -ret : EINVAL;
 	return NULL;
@@ -971,6 +1036,10 @@ void et_close(struct et *h)
 	for (i = 0; i < h->nslots; i++)
 		if (h->tab[i].pid)
 			close(h->tab[i].pidfd);
+	if (h->cons_pos)
+		munmap((void *)h->cons_pos, (size_t)h->page);
+	if (h->prod_pos)
+		munmap((void *)h->prod_pos, (size_t)h->page);
 	ring_buffer__free(h->rb);
 	exittrace_bpf__destroy(h->skel);
 	if (h->epfd >= 0)

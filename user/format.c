@@ -222,22 +222,24 @@ int fmt_age(char *buf, size_t len, uint64_t ns)
 	struct sbuf b;
 
 	sb_init(&b, buf, len);
+	/* each unit while the rounded value still fits it: 999.96 ms is 1.00s */
 	if (ns < 1000000ULL) {
 		sb_putu(&b, ns / 1000);
 		sb_puts(&b, "us");
-	} else if (ns < 1000000000ULL) {
+	} else if (ns < 999950000ULL) {
 		frac = (ns + 50000) / 100000;		/* tenths of a ms, rounded */
 		sb_putu(&b, frac / 10);
 		sb_putn(&b, ".", 1);
 		sb_putu(&b, frac % 10);
 		sb_puts(&b, "ms");
-	} else if (s < 60) {
+	} else if (ns < 59995000000ULL) {
 		frac = (ns + 5000000) / 10000000;	/* hundredths of a second */
 		sb_putu(&b, frac / 100);
 		sb_putn(&b, ".", 1);
 		sb_putu_pad(&b, frac % 100, 2, '0');
 		sb_puts(&b, "s");
 	} else if (s < 3600) {
+		s = s < 60 ? 60 : s;
 		sb_putu(&b, s / 60);
 		sb_putn(&b, "m", 1);
 		sb_putu_pad(&b, s % 60, 2, '0');

@@ -134,6 +134,27 @@ static void test_bad_input(void **state)
 	btf__free(in);
 }
 
+/* A void member (type 0) is no type to follow; never read as one. */
+static void test_void_member(void **state)
+{
+	const char *const roots[] = { "root", NULL };
+	struct btf *in = btf__new_empty();
+	const void *raw;
+	__u32 raw_len;
+	size_t len;
+	void *buf;
+	int i_int;
+
+	i_int = btf__add_int(in, "int", 4, BTF_INT_SIGNED);
+	btf__add_struct(in, "root", 8);
+	btf__add_field(in, "v", 0, 0, 0);
+	btf__add_field(in, "a", i_int, 32, 0);
+	raw = btf__raw_data(in, &raw_len);
+	assert_int_equal(btfmin_build(raw, raw_len, roots, &buf, &len), 2);
+	free(buf);
+	btf__free(in);
+}
+
 static void test_no_root(void **state)
 {
 	const char *const roots[] = { "absent", NULL };
@@ -154,6 +175,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_closure),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_void_member),
 		cmocka_unit_test(test_no_root),
 	};
 

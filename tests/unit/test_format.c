@@ -63,6 +63,13 @@ static void test_age(void **state)
 	assert_string_equal(b, "2h05m");
 	fmt_age(b, sizeof(b), 273600000000000ULL);
 	assert_string_equal(b, "3d04h");
+	/* rounding never gives 1000.0ms or 60.00s */
+	fmt_age(b, sizeof(b), 999960000ULL);
+	assert_string_equal(b, "1.00s");
+	fmt_age(b, sizeof(b), 999940000ULL);
+	assert_string_equal(b, "999.9ms");
+	fmt_age(b, sizeof(b), 59996000000ULL);
+	assert_string_equal(b, "1m00s");
 }
 
 static void test_rfc3339(void **state)
