@@ -114,11 +114,11 @@ struct et {
  * given (libbpf advances past it first): never an error of libbpf's own. */
 #define STOP_CONSUMING (-ECANCELED)
 
-static uint64_t now_boot_ns(void)
+static uint64_t now_ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_BOOTTIME, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
@@ -374,7 +374,7 @@ static void late_result(struct et *h, struct target *t)
 	ex.uid = t->uid;
 	ex.flags = ET_EXIT_TARGET;
 	ex.start_ns = t->snap.start_ticks * h->ns_per_tick;
-	ex.exit_ns = now_boot_ns();
+	ex.exit_ns = now_ns(CLOCK_BOOTTIME);
 	ex.status = -1;
 	ex.source = ET_SRC_NONE;
 	memcpy(ex.comm, t->snap.comm, sizeof(ex.comm));
@@ -401,14 +401,6 @@ static void late_result(struct et *h, struct target *t)
 	if (q_push(h, &ex))
 		h->err = -ENOMEM;
 	target_remove(h, t);
-}
-
-static uint64_t now_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 /*
@@ -458,7 +450,7 @@ static void coalesce_timer(struct et *h, uint64_t start, bool stopped)
 
 	if (!h->wake_ns)
 		return;
-	now = now_mono_ns();
+	now = now_ns(CLOCK_MONOTONIC);
 	/* The hrtimer fires a little after its deadline: until it has, the
 	 * read fails and the expiry stays ours to drain, or it would keep
 	 * et_fd() readable for ever. And while records are left in the ring
@@ -478,7 +470,7 @@ static void coalesce_timer(struct et *h, uint64_t start, bool stopped)
 
 static int consume(struct et *h, bool one)
 {
-	uint64_t start = h->wake_ns ? now_mono_ns() : 0;
+	uint64_t start = h->wake_ns ? now_ns(CLOCK_MONOTONIC) : 0;
 	int ret;
 
 	h->one = one;

@@ -297,6 +297,21 @@ static void handle_exit(struct cli *c, const struct et_exit *ex)
 				: fmt_text(line, sizeof(line), ex, &c->fmt));
 }
 
+/* Report every result ready now, and any loss; et_next()'s last answer. */
+static int drain(struct cli *c, struct et *h)
+{
+	struct et_exit ex;
+	uint64_t lost;
+	int ret;
+
+	while ((ret = et_next(h, NULL, &ex, 0)) > 0)
+		handle_exit(c, &ex);
+	lost = et_lost(h);
+	if (lost != c->lost_seen)
+		emit_lost(c, lost);
+	return ret;
+}
+
 static int setup_signals(sigset_t *mask)
 {
 	sigemptyset(mask);
@@ -323,22 +338,16 @@ static enum stop_reason run(struct cli *c, struct et *h, int sfd, int tfd, int e
 {
 	struct epoll_event evs[4];
 	struct signalfd_siginfo si;
-	struct et_exit ex;
-	uint64_t lost;
 	int n, i, ret;
 
 	for (;;) {
-		while ((ret = et_next(h, NULL, &ex, 0)) > 0)
-			handle_exit(c, &ex);
+		ret = drain(c, h);
 		if (ret == -ECHILD)
 			return STOP_DONE;
 		if (ret < 0) {
 			err("reading exit records: %s", strerror(-ret));
 			return STOP_ERROR;
 		}
-		lost = et_lost(h);
-		if (lost != c->lost_seen)
-			emit_lost(c, lost);
 		if (output_flush(&c->out))
 			return STOP_OUTPUT;
 
@@ -357,17 +366,6 @@ static enum stop_reason run(struct cli *c, struct et *h, int sfd, int tfd, int e
 				return STOP_TIMEOUT;
 		}
 	}
-}
-
-/* After the loop: whatever is already in the ring buffer still counts. */
-static void drain(struct cli *c, struct et *h)
-{
-	struct et_exit ex;
-
-	while (et_next(h, NULL, &ex, 0) > 0)
-		handle_exit(c, &ex);
-	if (et_lost(h) != c->lost_seen)
-		emit_lost(c, et_lost(h));
 }
 
 static int exit_status(struct cli *c, enum stop_reason why)
@@ -518,7 +516,7 @@ int main(int argc, char **argv)
 	emit_start(c);
 	why = run(c, h, sfd, tfd, ep);
 	if (why != STOP_OUTPUT && why != STOP_ERROR) {
-		drain(c, h);
+		drain(c, h);	/* what is already in the ring buffer still counts */
 		/* the timer or a signal came with the last target's end */
 		if (c->npins && !et_pending(h))
 			why = STOP_DONE;
