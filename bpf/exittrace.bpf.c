@@ -18,7 +18,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile bool targets_only = false;	/* -p: only tgids in targets */
 const volatile bool follow = false;		/* add targets' children at fork */
 const volatile bool threads = false;		/* -T: every thread exit */
-const volatile bool failed_only = false;	/* -x, host mode only */
+const volatile bool failed_only = false;	/* -x: filter exit 0 */
+const volatile bool filter_comm = false;	/* only comms in the comms map */
+const volatile bool filter_uid = false;		/* only uids in the uids map */
 const volatile bool no_group_dead_arg = false;	/* tests: use the pre-6.16 path */
 const volatile __u64 ns_per_tick = 10000000;	/* 1e9 / USER_HZ */
 const volatile __u64 wake_ns = 0;		/* coalesce wakeups; 0: adaptive */
@@ -49,6 +51,25 @@ struct {
 	__type(value, __u32);
 	__uint(map_extra, 3);			/* hash functions */
 } bloom SEC(".maps");
+
+/* Filters: a process's comm / real uid must be a key (value unused). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);			/* resized by userspace */
+	__type(key, struct et_comm_key);
+	__type(value, __u8);
+} comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);			/* resized by userspace */
+	__type(key, __u32);
+	__type(value, __u8);
+} uids SEC(".maps");
+
+/* Followed processes (added at fork) still alive: userspace knows the tree
+ * has ended when this is 0 and its own targets have ended. */
+__u64 follow_live = 0;
 
 /* Records that found the ring buffer full, and fork-time inserts that found
  * the target map full; both read by userspace and reported. */
@@ -132,20 +153,78 @@ static __always_inline __u32 wait_status(struct task_struct *task, struct task_s
 	return BPF_CORE_READ(leader, exit_code);
 }
 
+/* Whether comm and uid pass the filters (failure is checked apart). */
+static __always_inline bool passes(struct et_comm_key *comm, __u32 uid)
+{
+	if (filter_comm && !bpf_map_lookup_elem(&comms, comm))
+		return false;
+	if (filter_uid && !bpf_map_lookup_elem(&uids, &uid))
+		return false;
+	return true;
+}
+
+/*
+ * The ancestors of a failing followed process that are still in the tree,
+ * nearest first, so that "which child of which step failed" needs no
+ * bookkeeping in userspace. Walks real_parent: a process reparented to a
+ * subreaper or init has left its tree's chain (fparent still names the
+ * process that forked it).
+ */
+static __always_inline __u32 fill_chain(struct task_struct *leader, struct et_link *chain)
+{
+	struct task_struct *p = leader;
+	__u32 n = 0, tgid;
+	int i;
+
+	for (i = 0; i < ET_CHAIN_MAX; i++) {
+		p = BPF_CORE_READ(p, real_parent, group_leader);
+		if (!p)
+			break;
+		tgid = BPF_CORE_READ(p, tgid);
+		if (!bpf_map_lookup_elem(&targets, &tgid))
+			break;
+		chain[i].pid = tgid;
+		BPF_CORE_READ_STR_INTO(&chain[i].comm, p, comm);
+		n++;
+	}
+	return n;
+}
+
+/* The last followed process ended without a record: wake userspace all
+ * the same, so that it sees the tree is gone. */
+static __always_inline void send_idle(void)
+{
+	struct et_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		__sync_fetch_and_add(&dropped_events, 1);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = ET_KIND_IDLE;
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+}
+
 /*
  * Two ways in: raw_tp needs no kernel BTF to attach, so with a minimal BTF
  * for CO-RE (see user/btfmin.c) libbpf loads it without parsing the whole
  * vmlinux BTF; tp_btf is the BTF-typed way, kept for --attach=tp_btf.
  * Userspace loads one pair. Both run on_exit() in the exiting task.
+ *
+ * Filters (-x, comm, uid) decide in the kernel: an unwatched process (host
+ * mode, or followed) that does not pass makes no record at all; a process
+ * userspace watches by PID always does, flagged, since its end is awaited.
  */
 static __always_inline int on_exit(unsigned long long *ctx, struct task_struct *task)
 {
+	struct et_comm_key comm = {};
 	struct task_struct *leader;
 	struct et_target *t = NULL;
+	struct et_event_chain *ec;
 	struct et_event *e;
-	__u32 tgid, flags = 0, status = 0;
-	__u64 start;
-	bool dead;
+	__u32 tgid, flags = 0, status = 0, code, uid, fparent = 0;
+	bool dead, followed = false, base, pmatch = false, tmatch, keep;
+	__u64 start, size = sizeof(struct et_event);
 
 	tgid = BPF_CORE_READ(task, tgid);
 	if (targets_only) {
@@ -164,20 +243,51 @@ static __always_inline int on_exit(unsigned long long *ctx, struct task_struct *
 
 	leader = BPF_CORE_READ(task, group_leader);
 	start = start_boottime(leader);
-	/* A target whose pid was reused: not the process userspace pinned. */
-	if (t && t->start_ticks && start / ns_per_tick != t->start_ticks)
-		return 0;
+	if (t) {
+		/* A target whose pid was reused: not the process userspace pinned. */
+		if (t->start_ticks && start / ns_per_tick != t->start_ticks)
+			return 0;
+		followed = t->followed;
+		fparent = t->fparent;
+	}
 
 	if (dead) {
 		flags |= ET_F_GROUP_DEAD;
 		status = wait_status(task, leader, &flags);
-		if (t)
-			bpf_map_delete_elem(&targets, &tgid);
-		if (failed_only && !targets_only && !threads && status == 0)
+		/* only the thread whose delete succeeds reports: on pre-6.16
+		 * kernels two racing last threads may both think so */
+		if (t && bpf_map_delete_elem(&targets, &tgid))
 			return 0;
 	}
+	if (followed) {
+		flags |= ET_F_FOLLOWED;
+		/* no fetching atomics before 5.12: decrement, then look */
+		if (dead)
+			__sync_fetch_and_add(&follow_live, -1);
+	}
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	uid = BPF_CORE_READ(leader, real_cred, uid.val);
+	code = BPF_CORE_READ(task, exit_code);
+	BPF_CORE_READ_STR_INTO(&comm.comm, leader, comm);
+	base = passes(&comm, uid);
+	if (dead && base && (!failed_only || status))
+		pmatch = true;
+	tmatch = threads && base && (!failed_only || code);
+	if (pmatch)
+		flags |= ET_F_MATCH;
+	if (tmatch)
+		flags |= ET_F_MATCH_THREAD;
+	keep = pmatch || tmatch || (t && !followed);
+	if (!keep) {
+		/* the last decrement reads 0 (racing ones may too: harmless) */
+		if (followed && dead && !*(volatile __u64 *)&follow_live)
+			send_idle();
+		return 0;
+	}
+
+	if (follow && dead && status && t)
+		size = sizeof(struct et_event_chain);
+	e = bpf_ringbuf_reserve(&events, size, 0);
 	if (!e) {
 		__sync_fetch_and_add(&dropped_events, 1);
 		return 0;
@@ -190,10 +300,17 @@ static __always_inline int on_exit(unsigned long long *ctx, struct task_struct *
 	e->pid = tgid;
 	e->tid = BPF_CORE_READ(task, pid);
 	e->ppid = BPF_CORE_READ(leader, real_parent, tgid);
-	e->uid = BPF_CORE_READ(leader, real_cred, uid.val);
+	e->uid = uid;
 	e->status = status;
-	e->thread_code = BPF_CORE_READ(task, exit_code);
-	BPF_CORE_READ_STR_INTO(&e->comm, leader, comm);
+	e->thread_code = code;
+	e->fparent = fparent;
+	e->nchain = 0;
+	__builtin_memcpy(e->comm, comm.comm, sizeof(e->comm));
+	if (size == sizeof(struct et_event_chain)) {
+		ec = (struct et_event_chain *)e;
+		__builtin_memset(ec->chain, 0, sizeof(ec->chain));
+		e->nchain = fill_chain(leader, ec->chain);
+	}
 	bpf_ringbuf_submit(e, wake_flags());
 	return 0;
 }
@@ -217,10 +334,17 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	if (!bpf_map_lookup_elem(&targets, &ptgid))
 		return 0;
 	t.start_ticks = start_boottime(child) / ns_per_tick;
-	if (bpf_map_update_elem(&targets, &ctgid, &t, BPF_NOEXIST))
-		__sync_fetch_and_add(&dropped_targets, 1);
-	else if (use_bloom)
+	t.fparent = ptgid;
+	t.followed = 1;
+	/* counted before it is in the map, so never seen below zero; the
+	 * child cannot run, let alone exit, before this returns */
+	__sync_fetch_and_add(&follow_live, 1);
+	if (use_bloom)
 		bpf_map_push_elem(&bloom, &ctgid, BPF_ANY);
+	if (bpf_map_update_elem(&targets, &ctgid, &t, BPF_NOEXIST)) {
+		__sync_fetch_and_add(&follow_live, -1);
+		__sync_fetch_and_add(&dropped_targets, 1);
+	}
 	return 0;
 }
 

@@ -13,12 +13,25 @@
 /* et_event.kind */
 enum et_kind {
 	ET_KIND_EXIT = 1,	/* a thread exited (see ET_F_GROUP_DEAD) */
+	ET_KIND_IDLE,		/* the last followed process ended unreported:
+				 * only a wakeup, the rest is zero */
 };
 
 /* et_event.flags */
 #define ET_F_GROUP_DEAD		(1U << 0) /* last thread: the process ended */
 #define ET_F_GROUP_EXIT		(1U << 1) /* SIGNAL_GROUP_EXIT was set */
 #define ET_F_TARGET		(1U << 2) /* matched the target map */
+#define ET_F_FOLLOWED		(1U << 3) /* a target added at fork (follow) */
+#define ET_F_MATCH		(1U << 4) /* the process end passes the filters */
+#define ET_F_MATCH_THREAD	(1U << 5) /* the thread end passes the filters */
+
+/* Ancestors still in the followed tree, carried after a failure's record. */
+#define ET_CHAIN_MAX 4
+
+struct et_link {
+	__u32 pid;
+	char comm[ET_COMM_LEN];
+};
 
 struct et_event {
 	__u64 start_ns;		/* process start, CLOCK_BOOTTIME ns */
@@ -32,12 +45,28 @@ struct et_event {
 	__u32 uid;		/* real uid of the leader (waitid's si_uid) */
 	__u32 status;		/* wait status the real parent's waitpid() sees */
 	__u32 thread_code;	/* this thread's own exit_code */
+	__u32 fparent;		/* followed: the tgid that forked it; else 0 */
+	__u32 nchain;		/* links in chain[] of et_event_chain */
 	char comm[ET_COMM_LEN];	/* thread group leader's comm */
+};
+
+/* A failure in a followed tree: the record and the ancestors that are
+ * still in the tree, nearest first (nchain of them). */
+struct et_event_chain {
+	struct et_event e;
+	struct et_link chain[ET_CHAIN_MAX];
 };
 
 /* Value of the target map (key: tgid). */
 struct et_target {
 	__u64 start_ticks;	/* /proc/PID/stat starttime; 0: match any */
+	__u32 fparent;		/* followed: the tgid that forked it */
+	__u32 followed;		/* added at fork, counted in follow_live */
+};
+
+/* Key of the comm filter map: a comm, NUL-padded to ET_COMM_LEN. */
+struct et_comm_key {
+	char comm[ET_COMM_LEN];
 };
 
 #endif /* EXITTRACE_H */

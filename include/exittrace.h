@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 #define ET_VERSION_MAJOR 0
-#define ET_VERSION_MINOR 1
+#define ET_VERSION_MINOR 2
 
 #ifndef ET_API
 #define ET_API __attribute__((visibility("default")))
@@ -55,8 +55,20 @@ extern "C" {
 /* et_opts.flags */
 #define ET_OPEN_HOST	(1U << 0) /* report every process on the host, not only watched ones */
 #define ET_OPEN_THREADS	(1U << 1) /* report thread exits too (ET_EXIT_THREAD) */
-#define ET_OPEN_FAILED	(1U << 2) /* with ET_OPEN_HOST: leave out exit-0 ends of unwatched
-				   * processes (in the kernel, unless ET_OPEN_THREADS) */
+#define ET_OPEN_FAILED	(1U << 2) /* a filter: only non-zero exits and deaths by signal
+				   * (see "Filters" below) */
+#define ET_OPEN_FOLLOW	(1U << 3) /* watch the descendants of watched processes too: each
+				   * child they fork from now on joins, in the kernel,
+				   * before it runs (ET_EXIT_FOLLOWED); not with
+				   * ET_OPEN_HOST */
+
+/*
+ * Filters (ET_OPEN_FAILED, comms, uids; all that are given must pass):
+ * checked in the kernel. The end of an unwatched process (ET_OPEN_HOST) or
+ * of a followed descendant that does not pass is not reported at all. A
+ * process watched with et_watch() is always reported, since its end is
+ * awaited; ET_EXIT_MATCH says whether it passed.
+ */
 
 struct et_opts {
 	size_t sz;			/* sizeof(struct et_opts): use ET_OPTS() */
@@ -69,6 +81,12 @@ struct et_opts {
 	 * come at most wake_us later); 0: every time the reader caught up. */
 	unsigned int wake_us;
 	unsigned int attach;		/* ET_ATTACH_* */
+	/* Filters: only processes whose comm (the first 15 bytes) is one of
+	 * comms / whose real uid is one of uids; NULL or 0: any. */
+	const char *const *comms;
+	unsigned int ncomms;
+	unsigned int nuids;
+	const uid_t *uids;
 };
 
 /* et_opts.attach: how the probes attach */
@@ -92,8 +110,17 @@ enum et_source {
 /* et_exit.flags */
 #define ET_EXIT_THREAD	(1U << 0) /* a thread ended, not (yet) the process */
 #define ET_EXIT_TARGET	(1U << 1) /* a watched process */
+#define ET_EXIT_FOLLOWED (1U << 2) /* a descendant of one, followed (ET_OPEN_FOLLOW) */
+#define ET_EXIT_MATCH	(1U << 3) /* passed the filters (always, without filters) */
 
 #define ET_COMM_SIZE 16
+#define ET_CHAIN_SIZE 4
+
+/* An ancestor: pid and comm (NUL-terminated raw bytes). */
+struct et_ancestor {
+	pid_t pid;
+	char comm[ET_COMM_SIZE];
+};
 
 struct et_exit {
 	pid_t pid;		/* process id (thread group id) */
@@ -108,7 +135,14 @@ struct et_exit {
 	uint64_t exit_ns;	/* exit (or when it was noticed), CLOCK_BOOTTIME ns */
 	uint64_t cgroup_id;	/* cgroup v2 id; 0 unknown */
 	char comm[ET_COMM_SIZE]; /* name, NUL-terminated raw bytes */
-	uint8_t __reserved[192];
+	/* ET_EXIT_FOLLOWED: the process that forked it (ppid is its parent
+	 * at exit, which differs once it was reparented); else 0 */
+	pid_t fork_ppid;
+	/* A failure in a followed tree (non-zero status, ET_OPEN_FOLLOW):
+	 * its ancestors still in the tree when it ended, parent first */
+	unsigned int nchain;
+	struct et_ancestor chain[ET_CHAIN_SIZE];
+	uint8_t __reserved[104];
 };
 
 struct et;
@@ -167,13 +201,17 @@ ET_API int et_next(struct et *h, siginfo_t *info, struct et_exit *ex, int flags)
 ET_API int et_wait(struct et *h, pid_t pid, siginfo_t *info, struct et_exit *ex,
 		   int timeout_ms);
 
-/* Watched processes not yet reported. */
+/* Watched processes not yet reported, followed descendants included. */
 ET_API unsigned int et_pending(const struct et *h);
 
 /* Records the kernel could not deliver (ring buffer full), so far. */
 ET_API uint64_t et_lost(const struct et *h);
 
-/* "0.1.0" */
+/* Children of followed processes that could not be followed (the target
+ * set was full: raise max_targets), so far. Since 0.2. */
+ET_API uint64_t et_lost_follow(const struct et *h);
+
+/* "0.2.0" */
 ET_API const char *et_version(void);
 
 #ifdef __cplusplus

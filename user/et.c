@@ -38,9 +38,11 @@
 #include "procstat.h"
 #include "status.h"
 
-_Static_assert(sizeof(struct et_event) == 72, "et_event layout is shared with BPF");
-_Static_assert(sizeof(struct et_target) == 8, "et_target layout is shared with BPF");
+_Static_assert(sizeof(struct et_event) == 80, "et_event layout is shared with BPF");
+_Static_assert(sizeof(struct et_event_chain) == 80 + 20 * ET_CHAIN_MAX, "et_event_chain layout");
+_Static_assert(sizeof(struct et_target) == 16, "et_target layout is shared with BPF");
 _Static_assert(ET_COMM_SIZE == ET_COMM_LEN, "comm sizes differ");
+_Static_assert(ET_CHAIN_SIZE == ET_CHAIN_MAX, "chain sizes differ");
 _Static_assert(sizeof(struct et_exit) == 264, "struct et_exit is ABI: take from __reserved");
 
 #ifndef SYS_pidfd_open
@@ -105,6 +107,11 @@ struct et {
 	uint64_t mono_offset;	/* our CLOCK_MONOTONIC minus the kernel's (time namespace) */
 	const uint64_t *cons_pos, *prod_pos;	/* the ring's positions, mapped read-only */
 	long page;
+
+	struct et_comm_key *comms;	/* filters, as the kernel has them */
+	size_t ncomms;
+	uid_t *uids;
+	size_t nuids;
 };
 
 /* How soon to look again at a record reserved but not committed. */
@@ -226,9 +233,11 @@ static int target_reserve(struct et *h)
 	return 0;
 }
 
-/* Forget a target: its pidfd (which leaves pidep), its map entry, its slot.
- * Linear probing deletion: shift later members of the run back. */
-static void target_remove(struct et *h, struct target *t)
+/* Forget a target: its pidfd (which leaves pidep), its map entry unless
+ * the kernel removed it at exit (by now the PID may be a new followed
+ * process's), its slot. Linear probing deletion: shift later members of
+ * the run back. */
+static void target_remove(struct et *h, struct target *t, bool in_map)
 {
 	size_t mask = h->nslots - 1, i = (size_t)(t - h->tab), j, home;
 
@@ -236,7 +245,7 @@ static void target_remove(struct et *h, struct target *t)
 	 * last close would take it out of pidep */
 	epoll_ctl(h->pidep, EPOLL_CTL_DEL, t->pidfd, NULL);
 	close(t->pidfd);
-	if (!(h->flags & ET_OPEN_HOST))
+	if (in_map && !(h->flags & ET_OPEN_HOST))
 		bpf_map_delete_elem(h->map_fd, &t->pid);
 	h->pending--;
 	for (j = (i + 1) & mask; h->tab[j].pid; j = (j + 1) & mask) {
@@ -266,6 +275,19 @@ static void event_to_exit(const struct et_event *e, struct et_exit *ex)
 	ex->cgroup_id = e->cgroup_id;
 	memcpy(ex->comm, e->comm, sizeof(ex->comm));
 	ex->comm[sizeof(ex->comm) - 1] = '\0';
+	ex->fork_ppid = (pid_t)e->fparent;
+}
+
+static void chain_to_exit(const struct et_event_chain *ec, struct et_exit *ex)
+{
+	unsigned int i, n = ec->e.nchain < ET_CHAIN_MAX ? ec->e.nchain : ET_CHAIN_MAX;
+
+	for (i = 0; i < n; i++) {
+		ex->chain[i].pid = (pid_t)ec->chain[i].pid;
+		memcpy(ex->chain[i].comm, ec->chain[i].comm, ET_COMM_SIZE);
+		ex->chain[i].comm[ET_COMM_SIZE - 1] = '\0';
+	}
+	ex->nchain = n;
 }
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -274,38 +296,50 @@ static int on_event(void *ctx, void *data, size_t len)
 	struct et *h = ctx;
 	struct target *t;
 	struct et_exit ex;
+	bool dead;
 	int ret;
 
-	if (len < sizeof(*e) || e->kind != ET_KIND_EXIT)
+	if (len < sizeof(*e))
 		return 0;
 	h->got++;
+	if (e->kind != ET_KIND_EXIT)
+		return 0;	/* ET_KIND_IDLE: a wakeup for follow_live */
 	event_to_exit(e, &ex);
+	if (len >= sizeof(struct et_event_chain))
+		chain_to_exit(data, &ex);
+	dead = e->flags & ET_F_GROUP_DEAD;
 	t = target_find(h, ex.pid);
 	if (t)
 		ex.flags |= ET_EXIT_TARGET;
+	else if (e->flags & ET_F_FOLLOWED)
+		ex.flags |= ET_EXIT_FOLLOWED;
 	else if (!(h->flags & ET_OPEN_HOST))
 		return 0;	/* reported already (from its pidfd), or unwatched */
 
-	if (h->flags & ET_OPEN_THREADS) {
+	/* the kernel sends the unwatched only when they pass the filters;
+	 * a watched process comes either way, flagged */
+	if ((h->flags & ET_OPEN_THREADS) && (t || (e->flags & ET_F_MATCH_THREAD))) {
 		struct et_exit th = ex;
 
 		th.flags |= ET_EXIT_THREAD;
+		if (e->flags & ET_F_MATCH_THREAD)
+			th.flags |= ET_EXIT_MATCH;
 		th.status = (int)e->thread_code;
+		th.nchain = 0;
+		memset(th.chain, 0, sizeof(th.chain));
 		ret = q_push(h, &th);
 		if (ret)
 			goto fail;
 	}
-	/* the kernel filters this unless thread records are wanted too */
-	if ((e->flags & ET_F_GROUP_DEAD) && (h->flags & ET_OPEN_FAILED) &&
-	    (h->flags & ET_OPEN_HOST) && !t && e->status == 0)
-		return 0;
-	if (e->flags & ET_F_GROUP_DEAD) {
+	if (dead && (t || (e->flags & ET_F_MATCH))) {
+		if (e->flags & ET_F_MATCH)
+			ex.flags |= ET_EXIT_MATCH;
 		ret = q_push(h, &ex);
 		if (ret)
 			goto fail;
-		if (t)
-			target_remove(h, t);
 	}
+	if (dead && t)
+		target_remove(h, t, false);
 	return h->one && h->qlen ? STOP_CONSUMING : 0;
 fail:
 	h->err = ret;
@@ -360,6 +394,25 @@ static int pidfd_exit_info(int pidfd, struct et_pidfd_info *info)
 	return (info->mask & ET_PIDFD_INFO_EXIT) ? 0 : -ENODATA;
 }
 
+/* The kernel's filters, for a status learned outside it; what is not
+ * known passes. */
+static bool late_match(const struct et *h, const struct et_exit *ex)
+{
+	size_t i;
+
+	if ((h->flags & ET_OPEN_FAILED) && ex->source != ET_SRC_NONE && ex->status == 0)
+		return false;
+	for (i = 0; i < h->ncomms; i++)
+		if (!strncmp(h->comms[i].comm, ex->comm, ET_COMM_LEN - 1))
+			break;
+	if (h->ncomms && i == h->ncomms)
+		return false;
+	for (i = 0; i < h->nuids; i++)
+		if (h->uids[i] == ex->uid)
+			break;
+	return !h->nuids || i < h->nuids || ex->uid == (uid_t)-1;
+}
+
 static void late_result(struct et *h, struct target *t)
 {
 	struct et_pidfd_info info;
@@ -398,9 +451,11 @@ static void late_result(struct et *h, struct target *t)
 			ex.ppid = ps.ppid;
 		}
 	}
+	if (late_match(h, &ex))
+		ex.flags |= ET_EXIT_MATCH;
 	if (q_push(h, &ex))
 		h->err = -ENOMEM;
-	target_remove(h, t);
+	target_remove(h, t, true);
 }
 
 /*
@@ -580,6 +635,14 @@ static int wait_sources(struct et *h, int timeout_ms)
 
 /* ---- public ---- */
 
+/* Followed descendants alive, as the kernel counts them. */
+static unsigned int follow_live(const struct et *h)
+{
+	if (!(h->flags & ET_OPEN_FOLLOW))
+		return 0;
+	return (unsigned int)__atomic_load_n(&h->skel->bss->follow_live, __ATOMIC_ACQUIRE);
+}
+
 int et_next(struct et *h, siginfo_t *info, struct et_exit *ex, int flags)
 {
 	int ret;
@@ -592,7 +655,7 @@ int et_next(struct et *h, siginfo_t *info, struct et_exit *ex, int flags)
 			return sync_ready(h, ret);
 		if (h->qlen)
 			continue;
-		if (!h->pending && !(h->flags & ET_OPEN_HOST))
+		if (!et_pending(h) && !(h->flags & ET_OPEN_HOST))
 			return sync_ready(h, -ECHILD);
 		if (!(flags & ET_NEXT_BLOCK))
 			return sync_ready(h, 0);
@@ -718,7 +781,10 @@ int et_watch_pidfd(struct et *h, int pidfd, pid_t pid)
 			ret = -errno;
 			goto cleanup;
 		}
-		if (bpf_map_update_elem(h->map_fd, &pid, &val, BPF_ANY)) {
+		/* following, the PID may be a followed descendant already:
+		 * never overwrite the kernel's own entry */
+		if (bpf_map_update_elem(h->map_fd, &pid, &val,
+					(h->flags & ET_OPEN_FOLLOW) ? BPF_NOEXIST : BPF_ANY)) {
 			ret = errno == E2BIG ? -ENOSPC : -errno;
 			goto cleanup;
 		}
@@ -755,7 +821,7 @@ int et_unwatch(struct et *h, pid_t pid)
 		return sync_ready(h, ret);
 	t = target_find(h, pid);
 	if (t)
-		target_remove(h, t);
+		target_remove(h, t, true);
 	/* results already queued for it (its end, its threads') go too */
 	for (i = 0; i < h->qlen;) {
 		if (q_at(h, i)->pid == pid && (q_at(h, i)->flags & ET_EXIT_TARGET)) {
@@ -775,12 +841,17 @@ int et_fd(const struct et *h)
 
 unsigned int et_pending(const struct et *h)
 {
-	return h->pending;
+	return h->pending + follow_live(h);
 }
 
 uint64_t et_lost(const struct et *h)
 {
 	return __atomic_load_n(&h->skel->bss->dropped_events, __ATOMIC_RELAXED);
+}
+
+uint64_t et_lost_follow(const struct et *h)
+{
+	return __atomic_load_n(&h->skel->bss->dropped_targets, __ATOMIC_RELAXED);
 }
 
 const char *et_version(void)
@@ -877,6 +948,63 @@ static int opts_valid(const struct et_opts *o)
 	return 1;
 }
 
+/* The filter maps' keys, before the programs are attached. */
+static int fill_filters(struct et *h)
+{
+	int cfd = bpf_map__fd(h->skel->maps.comms), ufd = bpf_map__fd(h->skel->maps.uids);
+	uint8_t one = 1;
+	size_t i;
+
+	for (i = 0; i < h->ncomms; i++)
+		if (bpf_map_update_elem(cfd, &h->comms[i], &one, BPF_ANY))
+			return -errno;
+	for (i = 0; i < h->nuids; i++) {
+		uint32_t uid = h->uids[i];
+
+		if (bpf_map_update_elem(ufd, &uid, &one, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/* Keep the filters (the kernel's comm is at most 15 bytes: longer names
+ * are cut, as in the kernel), without repeats. */
+static int copy_filters(struct et *h, const struct et_opts *o)
+{
+	size_t i, j;
+
+	if ((o->ncomms && !o->comms) || (o->nuids && !o->uids))
+		return -EINVAL;
+	if (o->ncomms) {
+		h->comms = calloc(o->ncomms, sizeof(*h->comms));
+		if (!h->comms)
+			return -ENOMEM;
+	}
+	for (i = 0; i < o->ncomms; i++) {
+		struct et_comm_key k = {};
+
+		if (!o->comms[i] || !o->comms[i][0])
+			return -EINVAL;
+		strncpy(k.comm, o->comms[i], ET_COMM_LEN - 1);
+		for (j = 0; j < h->ncomms && memcmp(&h->comms[j], &k, sizeof(k)); j++)
+			;
+		if (j == h->ncomms)
+			h->comms[h->ncomms++] = k;
+	}
+	if (o->nuids) {
+		h->uids = calloc(o->nuids, sizeof(*h->uids));
+		if (!h->uids)
+			return -ENOMEM;
+	}
+	for (i = 0; i < o->nuids; i++) {
+		for (j = 0; j < h->nuids && h->uids[j] != o->uids[i]; j++)
+			;
+		if (j == h->nuids)
+			h->uids[h->nuids++] = o->uids[i];
+	}
+	return 0;
+}
+
 /* Open, configure and load the BPF object, raw_tp against a minimal BTF
  * or tp_btf; attach it. On failure everything is undone. */
 static int load(struct et *h, const struct et_opts *o, bool raw)
@@ -897,7 +1025,12 @@ static int load(struct et *h, const struct et_opts *o, bool raw)
 	}
 	h->skel->rodata->targets_only = !(o->flags & ET_OPEN_HOST);
 	h->skel->rodata->threads = o->flags & ET_OPEN_THREADS;
-	h->skel->rodata->failed_only = (o->flags & ET_OPEN_HOST) && (o->flags & ET_OPEN_FAILED);
+	h->skel->rodata->failed_only = o->flags & ET_OPEN_FAILED;
+	h->skel->rodata->follow = o->flags & ET_OPEN_FOLLOW;
+	h->skel->rodata->filter_comm = h->ncomms > 0;
+	h->skel->rodata->filter_uid = h->nuids > 0;
+	bpf_map__set_max_entries(h->skel->maps.comms, h->ncomms ? (uint32_t)h->ncomms : 1);
+	bpf_map__set_max_entries(h->skel->maps.uids, h->nuids ? (uint32_t)h->nuids : 1);
 	h->skel->rodata->ns_per_tick = h->ns_per_tick;
 	h->skel->rodata->wake_ns = h->wake_ns;
 	h->skel->rodata->no_group_dead_arg = getenv("EXITTRACE_TEST_NO_GROUP_DEAD") != NULL;
@@ -910,10 +1043,12 @@ static int load(struct et *h, const struct et_opts *o, bool raw)
 	bpf_map__set_autocreate(h->skel->maps.bloom, h->bloom);
 	/* one way in; fork is only needed to follow descendants */
 	bpf_program__set_autoload(raw ? h->skel->progs.exit_btf : h->skel->progs.exit_raw, false);
-	bpf_program__set_autoload(h->skel->progs.fork_raw, false);
-	bpf_program__set_autoload(h->skel->progs.fork_btf, false);
+	bpf_program__set_autoload(h->skel->progs.fork_raw, raw && (o->flags & ET_OPEN_FOLLOW));
+	bpf_program__set_autoload(h->skel->progs.fork_btf, !raw && (o->flags & ET_OPEN_FOLLOW));
 
 	ret = exittrace_bpf__load(h->skel);	/* libbpf reads the BTF path here */
+	if (!ret)
+		ret = fill_filters(h);
 	if (!ret)
 		ret = exittrace_bpf__attach(h->skel);
 cleanup:
@@ -962,6 +1097,16 @@ struct et *et_open(const struct et_opts *opts)
 	old_print = libbpf_set_print(o.verbose ? libbpf_verbose : libbpf_quiet);
 	if (o.attach > ET_ATTACH_TP_BTF) {
 		ret = -EINVAL;
+		libbpf_set_print(old_print);
+		goto cleanup;
+	}
+	if ((o.flags & ET_OPEN_HOST) && (o.flags & ET_OPEN_FOLLOW)) {
+		ret = -EINVAL;
+		libbpf_set_print(old_print);
+		goto cleanup;
+	}
+	ret = copy_filters(h, &o);
+	if (ret) {
 		libbpf_set_print(old_print);
 		goto cleanup;
 	}
@@ -1044,5 +1189,7 @@ void et_close(struct et *h)
 		close(h->tfd);
 	free(h->tab);
 	free(h->q);
+	free(h->comms);
+	free(h->uids);
 	free(h);
 }

@@ -426,6 +426,24 @@ static void sb_json_int(struct sbuf *b, const char *key, long long v, bool null)
 		sb_puti_w(b, v, 0);
 }
 
+/* [{"pid":1,"comm":"x"},...] */
+static void sb_json_chain(struct sbuf *b, const struct et_exit *ex)
+{
+	char comm[6 * ET_COMM_SIZE + 1];
+	unsigned int i, n = ex->nchain < ET_CHAIN_SIZE ? ex->nchain : ET_CHAIN_SIZE;
+
+	sb_putn(b, "[", 1);
+	for (i = 0; i < n; i++) {
+		esc_json(comm, sizeof(comm), ex->chain[i].comm,
+			 strnlen(ex->chain[i].comm, ET_COMM_SIZE));
+		sb_json_int(b, i ? ",{\"pid\":" : "{\"pid\":", ex->chain[i].pid, false);
+		sb_puts(b, ",\"comm\":\"");
+		sb_puts(b, comm);
+		sb_puts(b, "\"}");
+	}
+	sb_putn(b, "]", 1);
+}
+
 int fmt_json(char *buf, size_t len, const struct et_exit *ex, const struct fmt_ctx *ctx)
 {
 	char comm[6 * ET_COMM_SIZE + 1];
@@ -474,6 +492,143 @@ int fmt_json(char *buf, size_t len, const struct et_exit *ex, const struct fmt_c
 		sb_puts(&b, "null");
 	sb_puts(&b, ",\"source\":\"");
 	sb_puts(&b, source_name(ex->source));
-	sb_puts(&b, "\"}\n");
+	sb_json_int(&b, "\",\"fork_ppid\":", ex->fork_ppid, !ex->fork_ppid);
+	sb_puts(&b, ",\"chain\":");
+	sb_json_chain(&b, ex);
+	sb_puts(&b, "}\n");
+	return b.full ? -ENOSPC : (int)b.used;
+}
+
+static unsigned int chain_len(const struct et_exit *ex)
+{
+	return ex->nchain < ET_CHAIN_SIZE ? ex->nchain : ET_CHAIN_SIZE;
+}
+
+void summary_count(struct summary *s, const struct et_exit *ex)
+{
+	struct et_status st;
+
+	if (ex->flags & ET_EXIT_THREAD)
+		return;
+	s->processes++;
+	status_decode(ex->source == ET_SRC_NONE ? -1 : ex->status, &st);
+	switch (st.code) {
+	case ET_CODE_EXITED:
+		if (st.exit_code)
+			s->exited_nonzero++;
+		else
+			s->exited_zero++;
+		break;
+	case ET_CODE_KILLED:
+		s->killed++;
+		break;
+	case ET_CODE_DUMPED:
+		s->dumped++;
+		break;
+	default:
+		s->unknown++;
+		break;
+	}
+}
+
+bool summary_is_failure(const struct et_exit *ex)
+{
+	return !(ex->flags & ET_EXIT_THREAD) && ex->source != ET_SRC_NONE && ex->status != 0;
+}
+
+static void sb_count(struct sbuf *b, const char *sep, unsigned long long n, const char *what)
+{
+	sb_puts(b, sep);
+	sb_putu(b, n);
+	sb_puts(b, what);
+}
+
+int fmt_summary(char *buf, size_t len, const struct summary *s, bool json)
+{
+	struct sbuf b;
+
+	sb_init(&b, buf, len);
+	if (json) {
+		sb_count(&b, "{\"event\":\"summary\",\"processes\":", s->processes, "");
+		sb_count(&b, ",\"exited_zero\":", s->exited_zero, "");
+		sb_count(&b, ",\"exited_nonzero\":", s->exited_nonzero, "");
+		sb_count(&b, ",\"killed\":", s->killed, "");
+		sb_count(&b, ",\"dumped\":", s->dumped, "");
+		sb_count(&b, ",\"unknown\":", s->unknown, "");
+		sb_count(&b, ",\"running\":", s->running, "");
+		sb_count(&b, ",\"lost\":", s->lost, "");
+		sb_count(&b, ",\"not_followed\":", s->not_followed, "");
+		sb_count(&b, ",\"failures_omitted\":", s->omitted, "");
+		sb_puts(&b, ",\"failures\":[");
+		return b.full ? -ENOSPC : (int)b.used;
+	}
+	sb_count(&b, "summary: ", s->processes, s->processes == 1 ? " process ended: " :
+								   " processes ended: ");
+	sb_count(&b, "", s->exited_zero, " exited 0");
+	sb_count(&b, ", ", s->exited_nonzero, " exited non-zero");
+	sb_count(&b, ", ", s->killed, " killed");
+	sb_count(&b, ", ", s->dumped, " dumped");
+	if (s->unknown)
+		sb_count(&b, ", ", s->unknown, " unknown");
+	if (s->running)
+		sb_count(&b, "; ", s->running, " still running");
+	if (s->lost)
+		sb_count(&b, "; ", s->lost, " records lost");
+	if (s->not_followed)
+		sb_count(&b, "; ", s->not_followed, " children not followed");
+	if (s->omitted)
+		sb_count(&b, "; ", s->omitted, " failures not listed");
+	sb_putn(&b, "\n", 1);
+	return b.full ? -ENOSPC : (int)b.used;
+}
+
+int fmt_failure(char *buf, size_t len, const struct et_exit *ex, bool json, bool first)
+{
+	char comm[6 * ET_COMM_SIZE + 1];
+	struct et_status st;
+	unsigned int i;
+	struct sbuf b;
+
+	sb_init(&b, buf, len);
+	if (json) {
+		esc_json(comm, sizeof(comm), ex->comm, comm_len(ex));
+		status_decode(ex->status, &st);
+		sb_json_int(&b, first ? "{\"pid\":" : ",{\"pid\":", ex->pid, false);
+		sb_json_int(&b, ",\"ppid\":", ex->ppid, false);
+		sb_json_int(&b, ",\"fork_ppid\":", ex->fork_ppid, !ex->fork_ppid);
+		sb_puts(&b, ",\"comm\":\"");
+		sb_puts(&b, comm);
+		sb_json_int(&b, "\",\"status\":", ex->status, false);
+		sb_puts(&b, ",\"code\":\"");
+		sb_puts(&b, status_code_name(st.code));
+		sb_json_int(&b, "\",\"exit_code\":", st.exit_code, st.code != ET_CODE_EXITED);
+		sb_json_int(&b, ",\"signal\":", st.signal, st.code == ET_CODE_EXITED);
+		sb_puts(&b, ",\"chain\":");
+		sb_json_chain(&b, ex);
+		sb_puts(&b, "}");
+		return b.full ? -ENOSPC : (int)b.used;
+	}
+	esc_text(comm, sizeof(comm), ex->comm, comm_len(ex));
+	sb_puts(&b, "failed: ");
+	sb_putu(&b, (unsigned int)ex->pid);
+	sb_putn(&b, " ", 1);
+	sb_puts(&b, comm);
+	sb_putn(&b, " ", 1);
+	sb_status(&b, ex->status);
+	for (i = 0; i < chain_len(ex); i++) {
+		esc_text(comm, sizeof(comm), ex->chain[i].comm,
+			 strnlen(ex->chain[i].comm, ET_COMM_SIZE));
+		sb_puts(&b, " <- ");
+		sb_putu(&b, (unsigned int)ex->chain[i].pid);
+		sb_putn(&b, " ", 1);
+		sb_puts(&b, comm);
+	}
+	/* out of its tree's chain: reparented, or the chain was cut */
+	if (!chain_len(ex) && ex->fork_ppid) {
+		sb_puts(&b, " (forked by ");
+		sb_putu(&b, (unsigned int)ex->fork_ppid);
+		sb_putn(&b, ")", 1);
+	}
+	sb_putn(&b, "\n", 1);
 	return b.full ? -ENOSPC : (int)b.used;
 }

@@ -50,4 +50,25 @@ int fmt_text_header(char *buf, size_t len, const struct fmt_ctx *ctx);
 int fmt_text(char *buf, size_t len, const struct et_exit *ex, const struct fmt_ctx *ctx);
 int fmt_json(char *buf, size_t len, const struct et_exit *ex, const struct fmt_ctx *ctx);
 
+/* What --summary counts: process ends reported (threads are not). */
+struct summary {
+	uint64_t processes, exited_zero, exited_nonzero, killed, dumped, unknown;
+	uint64_t running;	/* targets not yet ended when stopped */
+	uint64_t lost;		/* records the kernel could not deliver */
+	uint64_t not_followed;	/* children the full target set could not take */
+	uint64_t omitted;	/* failures beyond those listed */
+};
+
+void summary_count(struct summary *s, const struct et_exit *ex);
+/* A process end to list among the failures: a known non-zero status. */
+bool summary_is_failure(const struct et_exit *ex);
+
+/*
+ * The summary: text, a "summary: ..." line (then one fmt_failure() line per
+ * failure); JSON, the head of {"event":"summary",...,"failures":[ which
+ * fmt_failure() objects continue and "]}\n" ends. Length, or -ENOSPC.
+ */
+int fmt_summary(char *buf, size_t len, const struct summary *s, bool json);
+int fmt_failure(char *buf, size_t len, const struct et_exit *ex, bool json, bool first);
+
 #endif /* ET_FORMAT_H */

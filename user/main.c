@@ -5,6 +5,7 @@
  * output and the exit status.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -18,6 +19,7 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "exittrace.h"
@@ -43,7 +45,23 @@
 
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
 
-enum stop_reason { RUNNING, STOP_DONE, STOP_SIGNAL, STOP_TIMEOUT, STOP_OUTPUT, STOP_ERROR };
+enum stop_reason {
+	RUNNING, STOP_DONE, STOP_SIGNAL, STOP_TIMEOUT, STOP_OUTPUT, STOP_ERROR, STOP_ANY, STOP_COUNT,
+};
+
+/* Failures kept for --summary; more are counted, not listed. */
+#define SUMMARY_MAX_FAILURES 1000
+
+/* Command mode: CMD, started by us and held until it is traced. */
+struct command {
+	pid_t pid;		/* 0: no command */
+	int pidfd;
+	int release;		/* write end: a byte lets the child exec */
+	int exec_err;		/* read end: errno if exec failed, EOF if not */
+	bool ended;		/* its end was reported */
+	bool reaped;
+	int status;		/* from waitpid() once reaped */
+};
 
 struct pinned {
 	pid_t pid;
@@ -61,7 +79,15 @@ struct cli {
 	size_t npins;
 	uint64_t exits;
 	uint64_t lost_seen;
+	uint64_t not_followed_seen;
 	int stop_signal;
+	struct command cmd;
+	uid_t *uids;
+	struct pinned *first_ended;	/* --any: the target that ended first */
+	bool counting_done;	/* -n reached: report no more */
+	struct summary sum;
+	struct et_exit *failures;	/* --summary */
+	size_t nfailures;
 };
 
 __attribute__((format(printf, 1, 2))) static void err(const char *fmt, ...)
@@ -231,9 +257,14 @@ static void emit_start(struct cli *c)
 	len += fmt_rfc3339(line + len, sizeof(line) - len,
 			   (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec);
 	len += snprintf(line + len, sizeof(line) - len,
-			"\",\"version\":\"%s\",\"mode\":\"%s\",\"threads\":%s,\"pids\":[",
-			EXITTRACE_VERSION, c->npins ? "pids" : "host", c->o.threads ? "true" : "false");
+			"\",\"version\":\"%s\",\"mode\":\"%s\",\"threads\":%s,",
+			EXITTRACE_VERSION, c->cmd.pid ? "command" : c->npins ? "pids" : "host",
+			c->o.threads ? "true" : "false");
+	len += snprintf(line + len, sizeof(line) - len, "\"follow\":%s,\"pids\":[",
+			c->o.follow || c->cmd.pid ? "true" : "false");
 	emit(c, line, len);
+	if (c->cmd.pid)
+		emit(c, line, snprintf(line, sizeof(line), "%d", (int)c->cmd.pid));
 	for (i = 0, n = 0; i < (int)c->npins; i++) {
 		if (c->pins[i].missing)
 			continue;
@@ -264,7 +295,8 @@ static void emit_end(struct cli *c, enum stop_reason why)
 {
 	static const char *const reasons[] = {
 		[STOP_DONE] = "done",	    [STOP_SIGNAL] = "signal", [STOP_TIMEOUT] = "timeout",
-		[STOP_OUTPUT] = "output",  [STOP_ERROR] = "error",
+		[STOP_OUTPUT] = "output",  [STOP_ERROR] = "error",   [STOP_ANY] = "any",
+		[STOP_COUNT] = "count",
 	};
 	char line[256];
 
@@ -276,10 +308,24 @@ static void emit_end(struct cli *c, enum stop_reason why)
 			       (unsigned long long)c->lost_seen));
 }
 
-static void handle_exit(struct cli *c, const struct et_exit *ex)
+static void keep_failure(struct cli *c, const struct et_exit *ex)
+{
+	if (!c->o.summary || !summary_is_failure(ex))
+		return;
+	if (!c->failures)
+		c->failures = calloc(SUMMARY_MAX_FAILURES, sizeof(*c->failures));
+	if (c->failures && c->nfailures < SUMMARY_MAX_FAILURES)
+		c->failures[c->nfailures++] = *ex;
+	else
+		c->sum.omitted++;
+}
+
+/* A result: bookkeeping for targets, then the report if it passed the
+ * filters. Returns a reason to stop, or RUNNING. */
+static enum stop_reason handle_exit(struct cli *c, const struct et_exit *ex)
 {
 	char line[FMT_LINE_MAX];
-	bool thread = ex->flags & ET_EXIT_THREAD;
+	bool thread = ex->flags & ET_EXIT_THREAD, target_end = false;
 	struct pinned *p;
 
 	if (!thread && (ex->flags & ET_EXIT_TARGET)) {
@@ -287,38 +333,83 @@ static void handle_exit(struct cli *c, const struct et_exit *ex)
 		if (p) {
 			p->ended = true;
 			p->status = ex->source == ET_SRC_NONE ? -1 : ex->status;
+			if (!c->first_ended)
+				c->first_ended = p;
+			target_end = true;
+		} else if (c->cmd.pid && ex->pid == c->cmd.pid) {
+			c->cmd.ended = true;
+			target_end = true;
 		}
 	}
-	if (c->o.failed && ex->source != ET_SRC_NONE && ex->status == 0)
-		return;
-	if (!thread)
-		c->exits++;
-	emit(c, line, c->o.json ? fmt_json(line, sizeof(line), ex, &c->fmt)
-				: fmt_text(line, sizeof(line), ex, &c->fmt));
+	if ((ex->flags & ET_EXIT_MATCH) && !c->counting_done) {
+		if (!thread) {
+			c->exits++;
+			summary_count(&c->sum, ex);
+			keep_failure(c, ex);
+		}
+		emit(c, line, c->o.json ? fmt_json(line, sizeof(line), ex, &c->fmt)
+					: fmt_text(line, sizeof(line), ex, &c->fmt));
+		if (c->o.count && c->exits >= c->o.count)
+			c->counting_done = true;
+	}
+	if (target_end && c->o.any)
+		return STOP_ANY;
+	if (c->counting_done) {
+		/* with CMD: report no more, but still wait for CMD itself */
+		if (!c->cmd.pid)
+			return STOP_COUNT;
+		if (c->cmd.ended)
+			return STOP_ANY;
+	}
+	return RUNNING;
 }
 
-/* Report every result ready now, and any loss; et_next()'s last answer. */
-static int drain(struct cli *c, struct et *h)
+static void emit_not_followed(struct cli *c, uint64_t total)
+{
+	char line[160];
+	uint64_t n = total - c->not_followed_seen;
+
+	c->not_followed_seen = total;
+	if (c->o.json) {
+		emit(c, line, snprintf(line, sizeof(line),
+				       "{\"event\":\"not_followed\",\"count\":%llu,\"total\":%llu}\n",
+				       (unsigned long long)n, (unsigned long long)total));
+	} else {
+		output_flush(&c->out);
+		err("%llu children not followed: target set full (raise --max-targets)",
+		    (unsigned long long)n);
+	}
+}
+
+/* Report every result ready now, and any loss; et_next()'s last answer,
+ * or 1 and *why when a result means stopping. */
+static int drain(struct cli *c, struct et *h, enum stop_reason *why)
 {
 	struct et_exit ex;
 	uint64_t lost;
 	int ret;
 
-	while ((ret = et_next(h, NULL, &ex, 0)) > 0)
-		handle_exit(c, &ex);
+	while ((ret = et_next(h, NULL, &ex, 0)) > 0) {
+		*why = handle_exit(c, &ex);
+		if (*why != RUNNING)
+			break;
+	}
 	lost = et_lost(h);
 	if (lost != c->lost_seen)
 		emit_lost(c, lost);
+	lost = et_lost_follow(h);
+	if (lost != c->not_followed_seen)
+		emit_not_followed(c, lost);
 	return ret;
 }
 
-static int setup_signals(sigset_t *mask)
+static int setup_signals(sigset_t *mask, sigset_t *old)
 {
 	sigemptyset(mask);
 	sigaddset(mask, SIGINT);
 	sigaddset(mask, SIGTERM);
 	sigaddset(mask, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, mask, NULL))
+	if (sigprocmask(SIG_BLOCK, mask, old))
 		return -errno;
 	/* a reader that went away shows up as EPIPE from write() */
 	signal(SIGPIPE, SIG_IGN);
@@ -334,14 +425,36 @@ static int add_fd(int ep, int fd, uint32_t tag)
 
 enum { TAG_ET, TAG_SIGNAL, TAG_TIMER };
 
+/*
+ * A signal to exittrace. Without CMD, it stops. With CMD still running, one
+ * sent by a process (kill, a supervisor) is passed on to CMD and the wait
+ * goes on; one from the terminal (SI_KERNEL: ^C, a hangup) reached CMD's
+ * process group, which is ours, already.
+ */
+static bool on_signal(struct cli *c, const struct signalfd_siginfo *si)
+{
+	c->stop_signal = (int)si->ssi_signo;
+	if (!c->cmd.pid || c->cmd.ended)
+		return true;
+	if (si->ssi_code != SI_KERNEL &&
+	    syscall(SYS_pidfd_send_signal, c->cmd.pidfd, (int)si->ssi_signo, NULL, 0) &&
+	    errno != ESRCH)
+		err("passing signal %d on to the command: %s", (int)si->ssi_signo,
+		    strerror(errno));
+	return false;
+}
+
 static enum stop_reason run(struct cli *c, struct et *h, int sfd, int tfd, int ep)
 {
+	enum stop_reason why = RUNNING;
 	struct epoll_event evs[4];
 	struct signalfd_siginfo si;
 	int n, i, ret;
 
 	for (;;) {
-		ret = drain(c, h);
+		ret = drain(c, h, &why);
+		if (why != RUNNING)
+			return why;
 		if (ret == -ECHILD)
 			return STOP_DONE;
 		if (ret < 0) {
@@ -358,14 +471,133 @@ static enum stop_reason run(struct cli *c, struct et *h, int sfd, int tfd, int e
 		}
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.u32 == TAG_SIGNAL &&
-			    read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				c->stop_signal = (int)si.ssi_signo;
+			    read(sfd, &si, sizeof(si)) == sizeof(si) && on_signal(c, &si))
 				return STOP_SIGNAL;
-			}
 			if (evs[i].data.u32 == TAG_TIMER)
 				return STOP_TIMEOUT;
 		}
 	}
+}
+
+/*
+ * Start CMD held: the child waits for a byte on a pipe before it execs, so
+ * that it runs no instruction of CMD before its PID is in the target set.
+ * It gets back the signal mask and SIGPIPE disposition exittrace changed.
+ */
+static int spawn_command(struct cli *c, const sigset_t *old)
+{
+	int rel[2], xerr[2], e;
+	char b;
+	pid_t pid;
+
+	if (pipe2(rel, O_CLOEXEC))
+		return -errno;
+	if (pipe2(xerr, O_CLOEXEC)) {
+		e = -errno;
+		close(rel[0]);
+		close(rel[1]);
+		return e;
+	}
+	pid = fork();
+	if (pid < 0) {
+		e = -errno;
+		close(rel[0]);
+		close(rel[1]);
+		close(xerr[0]);
+		close(xerr[1]);
+		return e;
+	}
+	if (pid == 0) {
+		close(rel[1]);
+		close(xerr[0]);
+		signal(SIGPIPE, SIG_DFL);
+		sigprocmask(SIG_SETMASK, old, NULL);
+		if (read(rel[0], &b, 1) != 1)
+			_exit(EXIT_FAILURE_ET);		/* exittrace gave up */
+		execvp(c->o.cmd[0], c->o.cmd);
+		e = errno;
+		if (write(xerr[1], &e, sizeof(e)) < 0)
+			_exit(EXIT_FAILURE_ET);
+		_exit(e == ENOENT ? EXIT_NO_PROCESS : EXIT_UNKNOWN);
+	}
+	close(rel[0]);
+	close(xerr[1]);
+	c->cmd.pid = pid;
+	c->cmd.release = rel[1];
+	c->cmd.exec_err = xerr[0];
+	c->cmd.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	return c->cmd.pidfd < 0 ? -errno : 0;
+}
+
+static void reap_command(struct cli *c, int flags)
+{
+	int st;
+
+	if (c->cmd.reaped || !c->cmd.pid)
+		return;
+	if (waitpid(c->cmd.pid, &st, flags) == c->cmd.pid) {
+		c->cmd.reaped = true;
+		c->cmd.status = st;
+	}
+}
+
+/* Let CMD exec. 0 once it has; else its own exit status for exittrace
+ * (127: not found, 126: not runnable), the reason named. */
+static int release_command(struct cli *c)
+{
+	int e = 0;
+	ssize_t n;
+
+	if (write(c->cmd.release, "x", 1) != 1) {
+		err("starting %s: %s", c->o.cmd[0], strerror(errno));
+		return EXIT_FAILURE_ET;
+	}
+	close(c->cmd.release);
+	c->cmd.release = -1;
+	/* EOF: the exec closed the pipe; or the errno of a failed exec */
+	do
+		n = read(c->cmd.exec_err, &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(e))
+		return 0;
+	if (e == ENOENT)
+		err("%s: command not found", c->o.cmd[0]);
+	else
+		err("%s: cannot run: %s", c->o.cmd[0], strerror(e));
+	reap_command(c, 0);
+	return e == ENOENT ? EXIT_NO_PROCESS : EXIT_UNKNOWN;
+}
+
+/* A child exittrace does not go on with: never left held. */
+static void abandon_command(struct cli *c)
+{
+	if (!c->cmd.pid || c->cmd.reaped)
+		return;
+	if (c->cmd.release >= 0) {
+		/* still held: closing the pipe makes it exit at once */
+		close(c->cmd.release);
+		c->cmd.release = -1;
+		reap_command(c, 0);
+	}
+}
+
+/* exittrace's status in command mode: CMD's, as a shell gives it. */
+static int command_status(struct cli *c, enum stop_reason why)
+{
+	struct et_status st;
+
+	if (why == STOP_TIMEOUT) {
+		/* as timeout(1): CMD is told to end, exittrace says 124 */
+		if (!c->cmd.ended)
+			syscall(SYS_pidfd_send_signal, c->cmd.pidfd, SIGTERM, NULL, 0);
+		return EXIT_TIMEOUT;
+	}
+	/* its end was reported: the zombie is there, or about to be */
+	reap_command(c, c->cmd.ended ? 0 : WNOHANG);
+	if (!c->cmd.reaped)
+		return why == STOP_SIGNAL ? 128 + c->stop_signal : EXIT_UNKNOWN;
+	status_decode(c->cmd.status, &st);
+	return status_shell(&st);
 }
 
 static int exit_status(struct cli *c, enum stop_reason why)
@@ -381,6 +613,14 @@ static int exit_status(struct cli *c, enum stop_reason why)
 		return EXIT_FAILURE_ET;
 	case STOP_ERROR:
 		return EXIT_FAILURE_ET;
+	default:
+		break;
+	}
+	if (c->cmd.pid)
+		return command_status(c, why);
+	switch (why) {
+	case STOP_COUNT:
+		return 0;
 	case STOP_TIMEOUT:
 		return c->npins ? EXIT_TIMEOUT : 0;
 	case STOP_SIGNAL:
@@ -390,14 +630,58 @@ static int exit_status(struct cli *c, enum stop_reason why)
 	}
 	if (!c->npins)
 		return 0;
-	/* as a shell's wait: the status of the last PID given */
-	last = &c->pins[c->npins - 1];
+	/* as a shell's wait: the status of the last PID given, or with
+	 * --any of the first to end (wait -n) */
+	last = why == STOP_ANY && c->first_ended ? c->first_ended : &c->pins[c->npins - 1];
 	if (last->missing)
 		return EXIT_NO_PROCESS;
 	if (!last->ended || last->status == -1)
 		return EXIT_UNKNOWN;
 	status_decode(last->status, &st);
 	return status_shell(&st);
+}
+
+/* -u: numbers as they are, names through the user database. */
+static int resolve_users(struct cli *c)
+{
+	char msg[OPTS_ERR_LEN];
+	struct passwd *pw;
+	size_t i;
+
+	if (!c->o.nusers)
+		return 0;
+	c->uids = calloc(c->o.nusers, sizeof(*c->uids));
+	if (!c->uids)
+		return -ENOMEM;
+	for (i = 0; i < c->o.nusers; i++) {
+		if (opts_parse_uid(c->o.users[i], &c->uids[i], msg, sizeof(msg)) == 0)
+			continue;
+		errno = 0;
+		pw = getpwnam(c->o.users[i]);
+		if (!pw) {
+			err("user '%s': %s", c->o.users[i], errno ? strerror(errno) : "no such user");
+			return -ENOENT;
+		}
+		c->uids[i] = pw->pw_uid;
+	}
+	return 0;
+}
+
+static void emit_summary(struct cli *c, struct et *h)
+{
+	char line[FMT_LINE_MAX];
+	size_t i;
+
+	if (!c->o.summary)
+		return;
+	c->sum.running = et_pending(h);
+	c->sum.lost = c->lost_seen;
+	c->sum.not_followed = c->not_followed_seen;
+	emit(c, line, fmt_summary(line, sizeof(line), &c->sum, c->o.json));
+	for (i = 0; i < c->nfailures; i++)
+		emit(c, line, fmt_failure(line, sizeof(line), &c->failures[i], c->o.json, i == 0));
+	if (c->o.json)
+		emit(c, "]}\n", 3);
 }
 
 int main(int argc, char **argv)
@@ -408,7 +692,8 @@ int main(int argc, char **argv)
 	char msg[OPTS_ERR_LEN] = "out of memory";
 	int sfd = -1, tfd = -1, ep = -1, ret = EXIT_FAILURE_ET;
 	struct cli *c;
-	sigset_t mask;
+	sigset_t mask, oldmask;
+	int out_fd = -1;
 	size_t i;
 
 	c = calloc(1, sizeof(*c));
@@ -416,6 +701,7 @@ int main(int argc, char **argv)
 		err("out of memory");
 		return EXIT_FAILURE_ET;
 	}
+	c->cmd.pidfd = c->cmd.release = c->cmd.exec_err = -1;
 	output_init(&c->out, STDOUT_FILENO);
 	if (opts_parse(&c->o, argc, argv, read_pid_max(), msg, sizeof(msg))) {
 		err("%s (see --help)", msg);
@@ -432,9 +718,23 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	if (c->o.npids && !in_initial_pidns()) {
-		err("-p takes host PIDs: run exittrace in the initial PID namespace");
+	if ((c->o.npids || c->o.cmd) && !in_initial_pidns()) {
+		err("%s: run exittrace in the initial PID namespace",
+		    c->o.cmd ? "command mode follows host PIDs" : "-p takes host PIDs");
 		goto cleanup;
+	}
+	if (resolve_users(c))
+		goto cleanup;
+	if (c->o.output) {
+		out_fd = open(c->o.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+		if (out_fd < 0) {
+			err("output file '%s': %s", c->o.output, strerror(errno));
+			goto cleanup;
+		}
+		output_init(&c->out, out_fd);
+	} else if (c->o.cmd) {
+		/* CMD's stdout stays its own, for pipes */
+		output_init(&c->out, STDERR_FILENO);
 	}
 	/* one pidfd per target: let -p take as many as the hard limit allows */
 	raise_nofile((rlim_t)c->o.npids + 64);
@@ -453,17 +753,32 @@ int main(int argc, char **argv)
 	}
 	if (check_privileges(c->o.npids > 0))
 		goto cleanup;
-	if (setup_signals(&mask)) {
+	if (setup_signals(&mask, &oldmask)) {
 		err("blocking signals: %s", strerror(errno));
 		goto cleanup;
 	}
+	if (c->o.cmd) {
+		int r = spawn_command(c, &oldmask);
 
-	eo.flags = (c->npins ? 0 : ET_OPEN_HOST) | (c->o.threads ? ET_OPEN_THREADS : 0) |
-		   (c->o.failed ? ET_OPEN_FAILED : 0);
+		if (r) {
+			err("starting %s: %s", c->o.cmd[0], strerror(-r));
+			goto cleanup;
+		}
+	}
+
+	eo.flags = (c->npins || c->cmd.pid ? 0 : ET_OPEN_HOST) |
+		   (c->o.threads ? ET_OPEN_THREADS : 0) | (c->o.failed ? ET_OPEN_FAILED : 0) |
+		   (c->o.follow || c->cmd.pid ? ET_OPEN_FOLLOW : 0);
+	eo.comms = c->o.comms;
+	eo.ncomms = (unsigned int)c->o.ncomms;
+	eo.uids = c->uids;
+	eo.nuids = (unsigned int)c->o.nusers;
 	eo.ringbuf_kib = c->o.ringbuf_kib;
 	/* the map is preallocated: room for the PIDs given, not the library's
 	 * 65536, unless asked for */
 	eo.max_targets = c->o.max_targets;
+	if (!eo.max_targets && eo.flags & ET_OPEN_FOLLOW)
+		eo.max_targets = 65536;		/* a tree: room for a big build */
 	if (!eo.max_targets)
 		eo.max_targets = c->npins * 2 > 64 ? (unsigned int)c->npins * 2 : 64;
 	if (c->npins > eo.max_targets)
@@ -491,6 +806,14 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	if (c->cmd.pid) {
+		int r = et_watch_pidfd(h, c->cmd.pidfd, c->cmd.pid);
+
+		if (r) {
+			err("%s: watching: %s", c->o.cmd[0], strerror(-r));
+			goto cleanup;
+		}
+	}
 
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -514,18 +837,31 @@ int main(int argc, char **argv)
 	c->fmt.boot_to_real_ns = boot_to_real_ns();
 	c->fmt.threads = c->o.threads;
 	emit_start(c);
+	if (c->cmd.pid) {
+		/* the timeout counts from here: CMD runs from now on */
+		int r = release_command(c);
+
+		if (r) {
+			ret = r;
+			goto cleanup;
+		}
+	}
 	why = run(c, h, sfd, tfd, ep);
-	if (why != STOP_OUTPUT && why != STOP_ERROR) {
-		drain(c, h);	/* what is already in the ring buffer still counts */
+	if (why == STOP_SIGNAL || why == STOP_TIMEOUT) {
+		enum stop_reason late = RUNNING;
+
+		drain(c, h, &late);	/* what is already in the ring buffer still counts */
 		/* the timer or a signal came with the last target's end */
-		if (c->npins && !et_pending(h))
+		if ((c->npins || c->cmd.pid) && !et_pending(h))
 			why = STOP_DONE;
 	}
+	emit_summary(c, h);
 	emit_end(c, why);
 	if (why != STOP_OUTPUT && output_flush(&c->out))
 		why = STOP_OUTPUT;
 	ret = exit_status(c, why);
 cleanup:
+	abandon_command(c);
 	et_close(h);
 	if (sfd >= 0)
 		close(sfd);
@@ -538,6 +874,14 @@ cleanup:
 			if (c->pins[i].pidfd >= 0)
 				close(c->pins[i].pidfd);
 	free(c->pins);
+	if (c->cmd.pidfd >= 0)
+		close(c->cmd.pidfd);
+	if (c->cmd.exec_err >= 0)
+		close(c->cmd.exec_err);
+	if (out_fd >= 0)
+		close(out_fd);
+	free(c->uids);
+	free(c->failures);
 	opts_free(&c->o);
 	free(c);
 	return ret;

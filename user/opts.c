@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -11,16 +12,30 @@
 #include "opts.h"
 
 const char opts_usage[] =
-"Usage: exittrace [OPTIONS]\n"
+"Usage: exittrace [OPTIONS]                 every process exit on the host\n"
+"       exittrace [OPTIONS] -p PID...      wait for these processes\n"
+"       exittrace [OPTIONS] [--] CMD [ARG...]  run CMD, report its whole tree\n"
 "Tell how processes ended: the wait status their parent's waitpid() sees,\n"
 "for any process, the moment it dies, from eBPF.\n"
 "\n"
-"  -p, --pid PID[,PID...]  wait for these processes (repeatable); without -p,\n"
-"                          report every process exit on the host\n"
+"  -p, --pid PID[,PID...]  wait for these processes (repeatable)\n"
+"  -f, --follow            with -p: their descendants too, each joining in the\n"
+"                          kernel when forked; stop when the whole tree ended\n"
+"  CMD [ARG...]            run CMD (held until tracing is in place), follow its\n"
+"                          tree, forward SIGINT/SIGTERM/SIGHUP sent to exittrace,\n"
+"                          exit with CMD's status; reports go to stderr\n"
 "  -T, --threads           report every thread exit too\n"
-"  -x, --failed            report only non-zero exits and deaths by signal\n"
-"  -j, --json              JSON lines instead of text\n"
+"  -x, --failed            only non-zero exits and deaths by signal\n"
+"      --comm NAME         only processes named NAME (repeatable; the kernel\n"
+"                          keeps 15 bytes of a name)\n"
+"  -u, --uid UID|USER      only processes of this real user (repeatable)\n"
+"      --any               stop when the first target (-p PID or CMD) ends\n"
+"  -n, --count N           stop after N reported exits\n"
 "      --timeout SECONDS   stop after SECONDS (fractions allowed)\n"
+"      --summary           at the end, counts and the failures with their\n"
+"                          parent chains\n"
+"  -o, --output FILE       write reports to FILE (default: stdout; stderr with CMD)\n"
+"  -j, --json              JSON lines instead of text\n"
 "      --ringbuf-size KIB  BPF ring buffer size in KiB, a power of 2 (default 512)\n"
 "      --max-targets N     room in the kernel's target set (default: twice the\n"
 "                          PIDs given, at least 64)\n"
@@ -34,15 +49,18 @@ const char opts_usage[] =
 "  -V, --version           version\n"
 "\n"
 "Exit status:\n"
-"  with -p   the status of the last PID given, as a shell's wait: its exit\n"
-"            code, or 128 + the signal that killed it\n"
-"  without   0 when stopped by SIGINT, SIGTERM, SIGHUP or --timeout\n"
-"  124       with -p: --timeout expired before every target ended\n"
+"  with CMD  CMD's: its exit code, or 128 + the signal that killed it\n"
+"            (126 / 127: CMD could not be run / found)\n"
+"  with -p   the status of the last PID given (with --any, of the first to\n"
+"            end), as a shell's wait: its exit code, or 128 + the signal\n"
+"  without   0 when stopped by SIGINT, SIGTERM, SIGHUP, --timeout or -n\n"
+"  0         -n N reached before the targets ended\n"
+"  124       --timeout expired before the targets ended (CMD gets SIGTERM)\n"
 "  125       exittrace failed (usage, privileges, BPF, output)\n"
 "  126       a target ended but its status could not be learned\n"
 "  127       the last PID given does not exist (each missing one is named)\n"
-"  128+N     -p mode stopped by signal N before every target ended;\n"
-"            141 when the reader of the output went away\n";
+"  128+N     stopped by signal N before the targets ended; 141 when the\n"
+"            reader of the output went away\n";
 
 __attribute__((format(printf, 4, 5)))
 static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
@@ -202,12 +220,91 @@ static int parse_attach(struct opts *o, const char *s, char *err, size_t errlen)
 	return 0;
 }
 
-enum { OPT_TIMEOUT = 256, OPT_RINGBUF, OPT_MAX_TARGETS, OPT_COALESCE, OPT_ATTACH };
+int opts_parse_uid(const char *s, uid_t *uid, char *err, size_t errlen)
+{
+	unsigned long n;
+
+	if (*s >= '0' && *s <= '9') {
+		/* (uid_t)-1 is "no uid" to the kernel */
+		if (!parse_ulong(s, 0, 0xfffffffeUL, &n))
+			return fail(err, errlen, -EINVAL,
+				    "invalid uid '%s': want 0 to 4294967294 or a user name", s);
+		*uid = (uid_t)n;
+		return 0;
+	}
+	if (!*s || strpbrk(s, ":/ \t\n"))
+		return fail(err, errlen, -EINVAL, "invalid user '%s': empty or not a name", s);
+	return -ENOENT;
+}
+
+static int add_str(const char ***v, size_t *n, const char *s)
+{
+	const char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[(*n)++] = s;
+	return 0;
+}
+
+static int parse_comm(struct opts *o, const char *s, char *err, size_t errlen)
+{
+	if (!*s)
+		return fail(err, errlen, -EINVAL, "invalid comm '': empty");
+	return add_str(&o->comms, &o->ncomms, s);
+}
+
+static int parse_user(struct opts *o, const char *s, char *err, size_t errlen)
+{
+	uid_t uid;
+	int ret = opts_parse_uid(s, &uid, err, errlen);
+
+	if (ret && ret != -ENOENT)
+		return ret;
+	return add_str(&o->users, &o->nusers, s);
+}
+
+static int parse_count(struct opts *o, const char *s, char *err, size_t errlen)
+{
+	unsigned long n;
+
+	if (!parse_ulong(s, 1, ULONG_MAX, &n))
+		return fail(err, errlen, -EINVAL, "invalid count '%s': want 1 or more", s);
+	o->count = n;
+	return 0;
+}
+
+/* Combinations that cannot mean anything. */
+static int check(struct opts *o, char *err, size_t errlen)
+{
+	if (o->cmd && o->npids)
+		return fail(err, errlen, -EINVAL, "-p and a command do not mix: give one");
+	if (o->follow && !o->npids && !o->cmd)
+		return fail(err, errlen, -EINVAL, "-f needs -p PID or a command to follow");
+	if (o->any && !o->npids && !o->cmd)
+		return fail(err, errlen, -EINVAL, "--any needs -p PID or a command");
+	if (o->output && !*o->output)
+		return fail(err, errlen, -EINVAL, "invalid output file '': empty");
+	return 0;
+}
+
+enum {
+	OPT_TIMEOUT = 256, OPT_RINGBUF, OPT_MAX_TARGETS, OPT_COALESCE, OPT_ATTACH, OPT_COMM,
+	OPT_ANY, OPT_SUMMARY,
+};
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "threads", no_argument, NULL, 'T' },
 	{ "failed", no_argument, NULL, 'x' },
+	{ "follow", no_argument, NULL, 'f' },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "uid", required_argument, NULL, 'u' },
+	{ "any", no_argument, NULL, OPT_ANY },
+	{ "count", required_argument, NULL, 'n' },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "output", required_argument, NULL, 'o' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
@@ -229,7 +326,8 @@ int opts_parse(struct opts *o, int argc, char *const argv[], long pid_max, char 
 	/* getopt keeps state in globals: restart it, and keep it quiet */
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:TxjvhV", long_opts, NULL)) != -1) {
+	/* "+": options end at the command's name, whose own options follow */
+	while ((c = getopt_long(argc, argv, "+:p:Txfu:n:o:jvhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			ret = add_pid_list(o, optarg, pid_max, err, errlen);
@@ -239,6 +337,27 @@ int opts_parse(struct opts *o, int argc, char *const argv[], long pid_max, char 
 			break;
 		case 'x':
 			o->failed = true;
+			break;
+		case 'f':
+			o->follow = true;
+			break;
+		case OPT_COMM:
+			ret = parse_comm(o, optarg, err, errlen);
+			break;
+		case 'u':
+			ret = parse_user(o, optarg, err, errlen);
+			break;
+		case OPT_ANY:
+			o->any = true;
+			break;
+		case 'n':
+			ret = parse_count(o, optarg, err, errlen);
+			break;
+		case OPT_SUMMARY:
+			o->summary = true;
+			break;
+		case 'o':
+			o->output = optarg;
 			break;
 		case 'j':
 			o->json = true;
@@ -282,15 +401,20 @@ int opts_parse(struct opts *o, int argc, char *const argv[], long pid_max, char 
 		if (ret)
 			return ret;
 	}
-	if (optind < argc)
-		return fail(err, errlen, -EINVAL,
-			    "unexpected argument '%s' (PIDs go after -p)", argv[optind]);
-	return 0;
+	if (optind < argc) {
+		if (!argv[optind][0])
+			return fail(err, errlen, -EINVAL, "invalid command '': empty");
+		o->cmd = &argv[optind];
+	}
+	return o->help || o->version ? 0 : check(o, err, errlen);
 }
 
 void opts_free(struct opts *o)
 {
 	free(o->pids);
+	free(o->comms);
+	free(o->users);
 	o->pids = NULL;
-	o->npids = 0;
+	o->comms = o->users = NULL;
+	o->npids = o->ncomms = o->nusers = 0;
 }

@@ -22,6 +22,16 @@ struct opts {
 	unsigned int max_targets; /* --max-targets, 0: default */
 	unsigned int coalesce_us; /* --coalesce-us */
 	unsigned int attach;	/* --attach: ET_ATTACH_* */
+	bool follow;		/* -f */
+	bool any;		/* --any */
+	bool summary;		/* --summary */
+	uint64_t count;		/* -n, 0: no limit */
+	const char *output;	/* -o FILE, NULL: default */
+	const char **comms;	/* --comm, into argv */
+	size_t ncomms;
+	const char **users;	/* -u, into argv: numbers or names (resolved later) */
+	size_t nusers;
+	char *const *cmd;	/* command mode: CMD [ARGS...], NULL-terminated; or NULL */
 };
 
 #define OPTS_ERR_LEN 256
@@ -40,6 +50,10 @@ int opts_parse_pid(const char *s, long pid_max, pid_t *pid, char *err, size_t er
 
 /* Parse seconds ("2", "0.25"): 0 and *ns set, or -EINVAL with a message. */
 int opts_parse_seconds(const char *s, uint64_t *ns, char *err, size_t errlen);
+
+/* A -u argument: 0 and *uid set for a number, -ENOENT for something that
+ * may be a user name, -EINVAL with a message when neither. */
+int opts_parse_uid(const char *s, uid_t *uid, char *err, size_t errlen);
 
 void opts_free(struct opts *o);
 

@@ -532,7 +532,12 @@ static void test_bad_input(void **state)
 		{ "--timeout", "soon", NULL, "'soon'" },
 		{ "--timeout", "-1", NULL, "'-1'" },
 		{ "--ringbuf-size", "1000", NULL, "'1000'" },
-		{ "1234", NULL, NULL, "'1234'" },
+		{ "-f", NULL, NULL, "-f" },
+		{ "--comm", "", NULL, "''" },
+		{ "-u", "12x", NULL, "'12x'" },
+		{ "-u", "no-such-user-here", NULL, "'no-such-user-here'" },
+		{ "-n", "0", NULL, "'0'" },
+		{ "-o", "/nonexistent/dir/file", NULL, "'/nonexistent/dir/file'" },
 	};
 	size_t i;
 

@@ -127,7 +127,7 @@ static void test_json_line(void **state)
 		"\"tid\":1235,\"ppid\":1,\"uid\":1000,\"comm\":\"worker\",\"status\":9,"
 		"\"code\":\"killed\",\"exit_code\":null,\"signal\":9,\"signal_name\":\"SIGKILL\","
 		"\"core_dumped\":false,\"si_code\":2,\"si_status\":9,\"age_ns\":1500000000,"
-		"\"cgroup_id\":77,\"source\":\"bpf\"}\n");
+		"\"cgroup_id\":77,\"source\":\"bpf\",\"fork_ppid\":null,\"chain\":[]}\n");
 
 	ex = sample(255 << 8);
 	fmt_json(b, sizeof(b), &ex, &ctx);
@@ -251,6 +251,84 @@ static void test_escape_random_bytes(void **state)
 	}
 }
 
+static void test_followed_json(void **state)
+{
+	struct et_exit ex = sample(3 << 8);
+	char b[FMT_LINE_MAX];
+
+	ex.flags = ET_EXIT_FOLLOWED;
+	ex.fork_ppid = 900;
+	ex.nchain = 2;
+	ex.chain[0].pid = 900;
+	strcpy(ex.chain[0].comm, "g\"cc");
+	ex.chain[1].pid = 800;
+	strcpy(ex.chain[1].comm, "make");
+	fmt_json(b, sizeof(b), &ex, &ctx);
+	assert_non_null(strstr(b, ",\"fork_ppid\":900,\"chain\":[{\"pid\":900,\"comm\":\"g\\\"cc\"},"
+				  "{\"pid\":800,\"comm\":\"make\"}]}\n"));
+	/* a corrupt count never reads past the array */
+	ex.nchain = 99;
+	assert_true(fmt_json(b, sizeof(b), &ex, &ctx) > 0);
+}
+
+static void test_summary(void **state)
+{
+	static const int statuses[] = { 0, 0, 3 << 8, SIGKILL, SIGSEGV | 0x80, -1 };
+	struct summary sum = { 0 };
+	struct et_exit ex;
+	char b[FMT_LINE_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+		ex = sample(statuses[i]);
+		if (statuses[i] < 0)
+			ex.source = ET_SRC_NONE;
+		summary_count(&sum, &ex);
+		assert_int_equal(summary_is_failure(&ex), statuses[i] > 0);
+	}
+	ex = sample(1 << 8);
+	ex.flags = ET_EXIT_THREAD;	/* threads are not processes */
+	summary_count(&sum, &ex);
+	assert_false(summary_is_failure(&ex));
+	assert_int_equal(sum.processes, 6);
+	sum.running = 2;
+	fmt_summary(b, sizeof(b), &sum, false);
+	assert_string_equal(b, "summary: 6 processes ended: 2 exited 0, 1 exited non-zero, "
+			       "1 killed, 1 dumped, 1 unknown; 2 still running\n");
+	fmt_summary(b, sizeof(b), &sum, true);
+	assert_string_equal(b, "{\"event\":\"summary\",\"processes\":6,\"exited_zero\":2,"
+			       "\"exited_nonzero\":1,\"killed\":1,\"dumped\":1,\"unknown\":1,"
+			       "\"running\":2,\"lost\":0,\"not_followed\":0,"
+			       "\"failures_omitted\":0,\"failures\":[");
+}
+
+static void test_failure_line(void **state)
+{
+	struct et_exit ex = sample(1 << 8);
+	char b[FMT_LINE_MAX];
+
+	ex.nchain = 2;
+	ex.chain[0].pid = 900;
+	strcpy(ex.chain[0].comm, "sh\x1b[2J");
+	ex.chain[1].pid = 800;
+	strcpy(ex.chain[1].comm, "make");
+	fmt_failure(b, sizeof(b), &ex, false, true);
+	assert_string_equal(b, "failed: 1234 worker exited 1 <- 900 sh\\x1b[2J <- 800 make\n");
+	fmt_failure(b, sizeof(b), &ex, true, false);
+	assert_string_equal(b, ",{\"pid\":1234,\"ppid\":1,\"fork_ppid\":null,\"comm\":\"worker\","
+			       "\"status\":256,\"code\":\"exited\",\"exit_code\":1,\"signal\":null,"
+			       "\"chain\":[{\"pid\":900,\"comm\":\"sh\\u001b[2J\"},"
+			       "{\"pid\":800,\"comm\":\"make\"}]}");
+	/* reparented: no chain, the forker named */
+	ex.nchain = 0;
+	ex.fork_ppid = 900;
+	fmt_failure(b, sizeof(b), &ex, false, true);
+	assert_string_equal(b, "failed: 1234 worker exited 1 (forked by 900)\n");
+	ex = sample(SIGKILL);
+	fmt_failure(b, sizeof(b), &ex, false, true);
+	assert_string_equal(b, "failed: 1234 worker killed SIGKILL\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +337,9 @@ int main(void)
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_text_line),
 		cmocka_unit_test(test_json_line),
+		cmocka_unit_test(test_followed_json),
+		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_failure_line),
 		cmocka_unit_test(test_escape_text),
 		cmocka_unit_test(test_escape_json),
 		cmocka_unit_test(test_escape_random_bytes),

@@ -189,9 +189,90 @@ static void test_usage_errors(void **state)
 	assert_string_equal(err, "option '-p' needs an argument");
 	assert_int_equal(parse(&o, err, "--timeout", NULL), -EINVAL);
 	assert_string_equal(err, "option '--timeout' needs an argument");
-	assert_int_equal(parse(&o, err, "1234", NULL), -EINVAL);
-	assert_non_null(strstr(err, "'1234'"));
 	opts_free(&o);
+}
+
+static void test_command(void **state)
+{
+	char err[OPTS_ERR_LEN];
+	struct opts o;
+
+	assert_int_equal(parse(&o, err, "-x", "--", "make", "-j8", NULL), 0);
+	assert_non_null(o.cmd);
+	assert_string_equal(o.cmd[0], "make");
+	assert_string_equal(o.cmd[1], "-j8");
+	assert_null(o.cmd[2]);
+	assert_true(o.failed);
+	opts_free(&o);
+	/* options end at the command's name: its options are its own */
+	assert_int_equal(parse(&o, err, "-j", "sh", "-x", "-c", "true", NULL), 0);
+	assert_string_equal(o.cmd[0], "sh");
+	assert_string_equal(o.cmd[1], "-x");
+	assert_false(o.failed);
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "-p", "5", "--", "make", NULL), -EINVAL);
+	assert_non_null(strstr(err, "do not mix"));
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--", "", NULL), -EINVAL);
+	assert_non_null(strstr(err, "''"));
+	opts_free(&o);
+}
+
+static void test_tree_options(void **state)
+{
+	char err[OPTS_ERR_LEN];
+	struct opts o;
+
+	assert_int_equal(parse(&o, err, "-f", "-p", "7", "--any", "--summary", "-n", "3",
+			       "-o", "/tmp/x", NULL), 0);
+	assert_true(o.follow && o.any && o.summary);
+	assert_int_equal(o.count, 3);
+	assert_string_equal(o.output, "/tmp/x");
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "-f", NULL), -EINVAL);
+	assert_non_null(strstr(err, "-f needs"));
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--any", NULL), -EINVAL);
+	assert_non_null(strstr(err, "--any needs"));
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "-n", "0", NULL), -EINVAL);
+	assert_non_null(strstr(err, "'0'"));
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "-n", "-2", NULL), -EINVAL);
+	assert_non_null(strstr(err, "'-2'"));
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "-o", "", NULL), -EINVAL);
+	assert_non_null(strstr(err, "''"));
+	opts_free(&o);
+}
+
+static void test_filters(void **state)
+{
+	char err[OPTS_ERR_LEN];
+	struct opts o;
+	uid_t uid;
+
+	assert_int_equal(parse(&o, err, "--comm", "nginx", "--comm=sh", "-u", "1000", "-u",
+			       "www-data", NULL), 0);
+	assert_int_equal(o.ncomms, 2);
+	assert_string_equal(o.comms[1], "sh");
+	assert_int_equal(o.nusers, 2);
+	assert_string_equal(o.users[1], "www-data");
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--comm", "", NULL), -EINVAL);
+	assert_non_null(strstr(err, "''"));
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "-u", "12x", NULL), -EINVAL);
+	assert_non_null(strstr(err, "'12x'"));
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "-u", "4294967295", NULL), -EINVAL);
+	assert_non_null(strstr(err, "'4294967295'"));
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "-u", "a:b", NULL), -EINVAL);
+	opts_free(&o);
+	assert_int_equal(opts_parse_uid("0", &uid, err, sizeof(err)), 0);
+	assert_int_equal(uid, 0);
+	assert_int_equal(opts_parse_uid("root", &uid, err, sizeof(err)), -ENOENT);
 }
 
 int main(void)
@@ -206,6 +287,9 @@ int main(void)
 		cmocka_unit_test(test_max_targets),
 		cmocka_unit_test(test_attach),
 		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_command),
+		cmocka_unit_test(test_tree_options),
+		cmocka_unit_test(test_filters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
