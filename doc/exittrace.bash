@@ -2,18 +2,38 @@
 # bash completion for exittrace(8)
 _exittrace()
 {
-	local cur prev
+	local cur prev i
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
+	# after "--" or the command's name: complete the command
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		if [[ ${COMP_WORDS[i]} == -- ]]; then
+			_command_offset $((i + 1))
+			return
+		fi
+	done
 	case $prev in
 	-p|--pid)
 		COMPREPLY=($(compgen -W "$(ls /proc | grep -E '^[0-9]+$')" -- "$cur"))
 		return ;;
-	--timeout|--ringbuf-size)
+	-u|--uid)
+		COMPREPLY=($(compgen -u -- "$cur"))
+		return ;;
+	--comm)
+		COMPREPLY=($(compgen -W "$(cat /proc/[0-9]*/comm 2>/dev/null | sort -u)" -- "$cur"))
+		return ;;
+	-o|--output)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return ;;
+	--attach)
+		COMPREPLY=($(compgen -W "auto raw_tp tp_btf" -- "$cur"))
+		return ;;
+	--timeout|--ringbuf-size|--max-targets|--coalesce-us|-n|--count)
 		COMPREPLY=()
 		return ;;
 	esac
-	COMPREPLY=($(compgen -W "-p --pid -T --threads -x --failed -j --json --timeout
-		--ringbuf-size -v --verbose -h --help -V --version" -- "$cur"))
+	COMPREPLY=($(compgen -W "-p --pid -f --follow -T --threads -x --failed --comm -u --uid
+		--any -n --count --timeout --summary -o --output -j --json --ringbuf-size
+		--max-targets --coalesce-us --attach -v --verbose -h --help -V --version --" -- "$cur"))
 }
 complete -F _exittrace exittrace

@@ -188,13 +188,14 @@ ET_API int et_fd(const struct et *h);
  * returns 1 with info (si_signo SIGCHLD, si_code CLD_EXITED / CLD_KILLED /
  * CLD_DUMPED, or 0 when the status is unknown; si_pid, si_uid, si_status)
  * and ex (either may be NULL) filled; 0 when none is ready; -ECHILD when
- * nothing is watched any more (never with ET_OPEN_HOST); -EINTR when a
- * blocking wait was interrupted by a signal.
+ * nothing is watched any more, followed descendants included (never with
+ * ET_OPEN_HOST); -EINTR when a blocking wait was interrupted by a signal.
  */
 ET_API int et_next(struct et *h, siginfo_t *info, struct et_exit *ex, int flags);
 
 /*
- * Wait for one watched process: 1 with its result, 0 after timeout_ms
+ * Wait for one process watched with et_watch*() (not a followed
+ * descendant: use et_next() for those): 1 with its result, 0 after timeout_ms
  * (-1: no timeout), -ECHILD if pid is not watched, -EINTR. Results of other
  * processes that arrive meanwhile stay queued for et_next().
  */
