@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -554,6 +555,111 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+struct fork_arg {
+	int pid_w;		/* the grandchild's pid goes here */
+	int release_r;		/* the grandchild exits once a byte comes */
+	int release_w;
+};
+
+/* Fork a grandchild that exits 9 when released; reap it; exit 3. */
+static int do_fork_one(void *p)
+{
+	struct fork_arg *a = p;
+	pid_t g = fork();
+	int st;
+	char c;
+
+	if (g == 0) {
+		close(a->release_w);
+		alarm(20);
+		g = getpid();
+		if (write(a->pid_w, &g, sizeof(g)) != sizeof(g) || read(a->release_r, &c, 1) != 1)
+			_exit(98);
+		_exit(9);
+	}
+	if (g < 0 || waitpid(g, &st, 0) != g)
+		return 97;
+	return 3;
+}
+
+/* ET_OPEN_FOLLOW: a watched process's child is watched from its fork,
+ * counted by et_pending(), reported with its forker; -ECHILD only once the
+ * whole tree is gone. The comm filter leaves a non-matching child out but
+ * still counts it. */
+static void follow_case(bool filtered)
+{
+	const char *const comms[] = { "no-such-comm" };
+	ET_OPTS(o, .flags = ET_OPEN_FOLLOW, .comms = filtered ? comms : NULL,
+		.ncomms = filtered ? 1 : 0);
+	struct fork_arg a;
+	int pp[2], rp[2], ws;
+	struct et_exit ex;
+	struct child ch;
+	siginfo_t si;
+	struct et *h;
+	pid_t g;
+
+	require_bpf();
+	assert_int_equal(pipe2(pp, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(rp, O_CLOEXEC), 0);
+	a.pid_w = pp[1];
+	a.release_r = rp[0];
+	a.release_w = rp[1];
+	h = open_or_fail(&o);
+	child_spawn(&ch, do_fork_one, &a);
+	assert_int_equal(et_watch(h, ch.pid), 0);
+	assert_int_equal(et_pending(h), 1);
+	child_go(&ch);
+	assert_int_equal(read(pp[0], &g, sizeof(g)), sizeof(g));
+	assert_int_equal(et_pending(h), 2);	/* the child is in, from its fork */
+	assert_int_equal(write(rp[1], "x", 1), 1);
+	ws = child_wait(&ch, true);
+	assert_int_equal(ws, 3 << 8);
+	if (!filtered) {
+		/* the grandchild first: its parent reaped it before exiting */
+		assert_int_equal(et_next(h, &si, &ex, ET_NEXT_BLOCK), 1);
+		assert_int_equal(ex.pid, g);
+		assert_int_equal(ex.status, 9 << 8);
+		assert_int_equal(ex.fork_ppid, ch.pid);
+		assert_true(ex.flags & ET_EXIT_FOLLOWED);
+		assert_true(ex.flags & ET_EXIT_MATCH);
+		assert_int_equal(ex.nchain, 1);		/* a failure: its parent */
+		assert_int_equal(ex.chain[0].pid, ch.pid);
+	}
+	assert_int_equal(et_next(h, &si, &ex, ET_NEXT_BLOCK), 1);
+	assert_int_equal(ex.pid, ch.pid);
+	assert_int_equal(ex.status, ws);
+	assert_true(ex.flags & ET_EXIT_TARGET);
+	/* watched by PID: reported, but flagged as not passing */
+	assert_int_equal(!!(ex.flags & ET_EXIT_MATCH), !filtered);
+	assert_int_equal(et_next(h, &si, &ex, ET_NEXT_BLOCK), -ECHILD);
+	assert_int_equal(et_pending(h), 0);
+	et_close(h);
+	close(pp[0]);
+	close(pp[1]);
+	close(rp[0]);
+	close(rp[1]);
+}
+
+static void test_follow(void **state)
+{
+	follow_case(false);
+}
+
+static void test_follow_filtered(void **state)
+{
+	follow_case(true);
+}
+
+static void test_follow_not_with_host(void **state)
+{
+	ET_OPTS(o, .flags = ET_OPEN_FOLLOW | ET_OPEN_HOST);
+
+	require_bpf();
+	assert_null(et_open(&o));
+	assert_int_equal(errno, EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -570,6 +676,9 @@ int main(void)
 		cmocka_unit_test(test_wait_keeps_others),
 		cmocka_unit_test(test_two_threads_two_handles),
 		cmocka_unit_test(test_host_mode),
+		cmocka_unit_test(test_follow),
+		cmocka_unit_test(test_follow_filtered),
+		cmocka_unit_test(test_follow_not_with_host),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
