@@ -226,6 +226,17 @@ json_object *tracer_event(struct tracer *tr, const char *event, pid_t pid, int t
 	return NULL;
 }
 
+void tracer_start_wait(struct tracer *tr)
+{
+	json_object *st = tracer_event(tr, "start", 0, T_TIMEOUT_MS);
+
+	if (!st) {
+		tracer_wait(tr, T_TIMEOUT_MS);
+		fail_msg("no start record; stderr: %s", tracer_stderr(tr));
+	}
+	json_object_put(st);
+}
+
 int tracer_wait(struct tracer *tr, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = tr->pidfd, .events = POLLIN };

@@ -274,20 +274,21 @@ static void emit_start(struct cli *c)
 	emit(c, "]}\n", 3);
 }
 
-static void emit_lost(struct cli *c, uint64_t total)
+/* A count the kernel keeps went up: a JSON record, or a line on stderr. */
+static void emit_loss(struct cli *c, const char *event, uint64_t total, uint64_t *seen,
+		      const char *what)
 {
-	char line[128];
-	uint64_t n = total - c->lost_seen;
+	char line[160];
+	uint64_t n = total - *seen;
 
-	c->lost_seen = total;
+	*seen = total;
 	if (c->o.json) {
 		emit(c, line, snprintf(line, sizeof(line),
-				       "{\"event\":\"lost\",\"count\":%llu,\"total\":%llu}\n",
+				       "{\"event\":\"%s\",\"count\":%llu,\"total\":%llu}\n", event,
 				       (unsigned long long)n, (unsigned long long)total));
 	} else {
 		output_flush(&c->out);
-		err("%llu exit records lost: ring buffer full (raise --ringbuf-size)",
-		    (unsigned long long)n);
+		err("%llu %s", (unsigned long long)n, what);
 	}
 }
 
@@ -364,23 +365,6 @@ static enum stop_reason handle_exit(struct cli *c, const struct et_exit *ex)
 	return RUNNING;
 }
 
-static void emit_not_followed(struct cli *c, uint64_t total)
-{
-	char line[160];
-	uint64_t n = total - c->not_followed_seen;
-
-	c->not_followed_seen = total;
-	if (c->o.json) {
-		emit(c, line, snprintf(line, sizeof(line),
-				       "{\"event\":\"not_followed\",\"count\":%llu,\"total\":%llu}\n",
-				       (unsigned long long)n, (unsigned long long)total));
-	} else {
-		output_flush(&c->out);
-		err("%llu children not followed: target set full (raise --max-targets)",
-		    (unsigned long long)n);
-	}
-}
-
 /* Report every result ready now, and any loss; et_next()'s last answer,
  * or 1 and *why when a result means stopping. */
 static int drain(struct cli *c, struct et *h, enum stop_reason *why)
@@ -396,10 +380,12 @@ static int drain(struct cli *c, struct et *h, enum stop_reason *why)
 	}
 	lost = et_lost(h);
 	if (lost != c->lost_seen)
-		emit_lost(c, lost);
+		emit_loss(c, "lost", lost, &c->lost_seen,
+			  "exit records lost: ring buffer full (raise --ringbuf-size)");
 	lost = et_lost_follow(h);
 	if (lost != c->not_followed_seen)
-		emit_not_followed(c, lost);
+		emit_loss(c, "not_followed", lost, &c->not_followed_seen,
+			  "children not followed: target set full (raise --max-targets)");
 	return ret;
 }
 

@@ -43,17 +43,6 @@ static int do_varied(void *arg)
 
 static void wait_asleep_in_epoll(pid_t pid);
 
-static void start_wait(struct tracer *tr)
-{
-	json_object *st = tracer_event(tr, "start", 0, T_TIMEOUT_MS);
-
-	if (!st) {
-		tracer_wait(tr, T_TIMEOUT_MS);
-		fail_msg("no start record; stderr: %s", tracer_stderr(tr));
-	}
-	json_object_put(st);
-}
-
 static void test_many_targets(void **state)
 {
 	enum { N = 40 };
@@ -83,7 +72,7 @@ static void test_many_targets(void **state)
 	}
 	argv[argc] = NULL;
 	tracer_spawn(&tr, argv);
-	start_wait(&tr);
+	tracer_start_wait(&tr);
 	for (i = 0; i < N; i++)
 		child_go(&ch[i]);
 	for (i = 0; i < N; i++)
@@ -286,7 +275,7 @@ static void test_threads_flag(void **state)
 	snprintf(p, sizeof(p), "%d", (int)ch.pid);
 	argv[3] = p;
 	tracer_spawn(&tr, argv);
-	start_wait(&tr);
+	tracer_start_wait(&tr);
 	child_go(&ch);
 	ws = child_wait(&ch, true);
 	while ((ev = tracer_json(&tr, T_TIMEOUT_MS))) {
@@ -325,7 +314,7 @@ static void test_host_mode(void **state)
 
 	require_bpf();
 	tracer_spawn(&tr, argv);
-	start_wait(&tr);
+	tracer_start_wait(&tr);
 	child_spawn_now(&ch, do_exit, (void *)42L);
 	ws = child_wait(&ch, true);
 	ev = tracer_event(&tr, "exit", ch.pid, T_TIMEOUT_MS);
@@ -356,7 +345,7 @@ static void test_host_failed_only(void **state)
 
 	require_bpf();
 	tracer_spawn(&tr, argv);
-	start_wait(&tr);
+	tracer_start_wait(&tr);
 	child_spawn_now(&ok, do_exit, (void *)0L);
 	child_wait(&ok, true);
 	child_spawn_now(&bad, do_exit, (void *)3L);
@@ -469,7 +458,7 @@ static void test_comm_escaping(void **state)
 	snprintf(p, sizeof(p), "%d", (int)ch.pid);
 	jargv[2] = p;
 	tracer_spawn(&tr, jargv);
-	start_wait(&tr);
+	tracer_start_wait(&tr);
 	child_go(&ch);
 	child_wait(&ch, true);
 	ev = tracer_event(&tr, "exit", ch.pid, T_TIMEOUT_MS);
@@ -581,7 +570,7 @@ static void test_waiter_interrupted(void **state)
 	snprintf(p, sizeof(p), "%d", (int)ch.pid);
 	argv[2] = p;
 	tracer_spawn(&tr, argv);
-	start_wait(&tr);
+	tracer_start_wait(&tr);
 	kill(tr.pid, SIGINT);
 	ev = tracer_event(&tr, "end", 0, T_TIMEOUT_MS);
 	assert_non_null(ev);
@@ -757,7 +746,7 @@ static void test_coalesced_records_arrive(void **state)
 
 	require_bpf();
 	tracer_spawn(&tr, argv);
-	start_wait(&tr);
+	tracer_start_wait(&tr);
 	for (i = 0; i < N; i++)
 		child_spawn(&ch[i], do_exit, (void *)(long)i);
 	/* the first wakes exittrace; once it sleeps again, the rest come
@@ -840,7 +829,7 @@ static void test_attach_modes(void **state)
 
 	require_bpf();
 	tracer_spawn(&tr, dflt);
-	start_wait(&tr);
+	tracer_start_wait(&tr);
 	assert_true(prog_attached(tr.pid, "name exit_raw", "raw_tracepoint"));
 	assert_false(prog_attached(tr.pid, "name exit_btf", "tracing"));
 	kill(tr.pid, SIGTERM);
@@ -848,7 +837,7 @@ static void test_attach_modes(void **state)
 	tracer_close(&tr);
 
 	tracer_spawn(&tr, btf);
-	start_wait(&tr);
+	tracer_start_wait(&tr);
 	assert_true(prog_attached(tr.pid, "name exit_btf", "tracing"));
 	assert_false(prog_attached(tr.pid, "name exit_raw", "raw_tracepoint"));
 	kill(tr.pid, SIGTERM);

@@ -206,17 +206,6 @@ static struct truth *truth_find(struct truth *t, size_t n, pid_t pid)
 	return NULL;
 }
 
-static void start_wait(struct tracer *tr)
-{
-	json_object *st = tracer_event(tr, "start", 0, T_TIMEOUT_MS);
-
-	if (!st) {
-		tracer_wait(tr, T_TIMEOUT_MS);
-		fail_msg("no start record; stderr: %s", tracer_stderr(tr));
-	}
-	json_object_put(st);
-}
-
 /* Reap a reparented process (we are a subreaper): bounded. */
 static int reap_orphan(pid_t pid)
 {
@@ -340,7 +329,7 @@ static void test_three_levels(void **state)
 
 	require_bpf();
 	tracer_spawn(&tr, argv);
-	start_wait(&tr);
+	tracer_start_wait(&tr);
 	n = collect(&tr, r, 16, &c, &sum);
 	st = tracer_wait(&tr, T_TIMEOUT_MS);
 	assert_true(WIFEXITED(st));
@@ -399,7 +388,7 @@ static void burst(const char *how)
 
 	require_bpf();
 	tracer_spawn(&tr, argv);
-	start_wait(&tr);
+	tracer_start_wait(&tr);
 	n = collect(&tr, r, N + 2, &c, NULL);
 	st = tracer_wait(&tr, T_TIMEOUT_MS);
 	assert_true(WIFEXITED(st));
@@ -485,7 +474,7 @@ static void daemon_case(bool failed_only)
 	child_spawn(&ch, do_double_fork, &a);
 	snprintf(p, sizeof(p), "%d", (int)ch.pid);
 	tracer_spawn(&tr, argv);
-	start_wait(&tr);
+	tracer_start_wait(&tr);
 	child_go(&ch);
 	assert_int_equal(read(pid_p[0], &d, sizeof(d)), sizeof(d));
 	ws = child_wait(&ch, true);
@@ -612,7 +601,7 @@ static void forward(const char *mode, int want_exit, int want_status)
 	snprintf(fd, sizeof(fd), "%d", rp[1]);
 	tracer_spawn(&tr, argv);
 	close(rp[1]);
-	start_wait(&tr);
+	tracer_start_wait(&tr);
 	assert_int_equal(read(rp[0], &c, 1), 1);	/* CMD is waiting */
 	close(rp[0]);
 	kill(tr.pid, SIGTERM);
@@ -698,7 +687,7 @@ static void test_any(void **state)
 	snprintf(pa, sizeof(pa), "%d", (int)a.pid);
 	snprintf(pb, sizeof(pb), "%d", (int)b.pid);
 	tracer_spawn(&tr, argv);
-	start_wait(&tr);
+	tracer_start_wait(&tr);
 	child_go(&b);
 	ws = child_wait(&b, true);
 	ev = tracer_event(&tr, "end", 0, T_TIMEOUT_MS);
@@ -752,7 +741,7 @@ static void filtered(const char *const *args, const struct named *kids, size_t n
 	for (i = 0; i < nkids; i++)
 		child_spawn(&ch[i], do_named, (void *)&kids[i]);
 	tracer_spawn(&tr, argv);
-	start_wait(&tr);
+	tracer_start_wait(&tr);
 	for (i = 0; i < nkids; i++) {
 		child_go(&ch[i]);
 		ws[i] = child_wait(&ch[i], true);
