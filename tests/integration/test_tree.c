@@ -822,6 +822,50 @@ static void test_count(void **state)
 	filtered(args, kids, 5, want, "count");
 }
 
+/* A -p PID that does not pass the filters is still waited for, and decides
+ * the exit status, but is not printed. */
+static void test_filter_with_pid(void **state)
+{
+	static const struct named kids[] = { { "et-fp-a", 0, 5 }, { "et-fp-b", 0, 6 } };
+	struct child ch[2];
+	char pa[16], pb[16];
+	const char *argv[] = { "-j", "--comm", "et-fp-a", "-p", pa, "-p", pb, NULL };
+	struct tracer tr;
+	json_object *ev;
+	int ws[2], i, printed = 0;
+
+	require_bpf();
+	for (i = 0; i < 2; i++)
+		child_spawn(&ch[i], do_named, (void *)&kids[i]);
+	snprintf(pa, sizeof(pa), "%d", (int)ch[0].pid);
+	snprintf(pb, sizeof(pb), "%d", (int)ch[1].pid);
+	tracer_spawn(&tr, argv);
+	tracer_start_wait(&tr);
+	for (i = 0; i < 2; i++) {
+		child_go(&ch[i]);
+		ws[i] = child_wait(&ch[i], true);
+	}
+	while ((ev = tracer_json(&tr, T_TIMEOUT_MS))) {
+		const char *e = j_str(ev, "event");
+
+		if (!strcmp(e, "exit")) {
+			assert_int_equal(j_int(ev, "pid"), ch[0].pid);
+			assert_int_equal(j_int(ev, "status"), ws[0]);
+			printed++;
+		}
+		if (!strcmp(e, "end")) {
+			assert_string_equal(j_str(ev, "reason"), "done");
+			json_object_put(ev);
+			break;
+		}
+		json_object_put(ev);
+	}
+	assert_int_equal(printed, 1);
+	/* the last PID given decides, printed or not */
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), shell_status(ws[1]));
+	tracer_close(&tr);
+}
+
 /* Filters in a followed tree: only what passes is printed, the summary
  * counts what was printed, and the tree's end is still seen. */
 static void test_filtered_tree(void **state)
@@ -877,6 +921,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_filter_uid),
 		cmocka_unit_test(test_filters_combined),
 		cmocka_unit_test(test_count),
+		cmocka_unit_test(test_filter_with_pid),
 		cmocka_unit_test(test_filtered_tree),
 	};
 	ssize_t n;
