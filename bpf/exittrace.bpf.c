@@ -190,8 +190,8 @@ static __always_inline __u32 fill_chain(struct task_struct *leader, struct et_li
 	return n;
 }
 
-/* The last followed process ended without a record: wake userspace all
- * the same, so that it sees the tree is gone. */
+/* The last followed process ended: wake userspace (its record, if any,
+ * may not have), so that it sees the tree is gone. */
 static __always_inline void send_idle(void)
 {
 	struct et_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -203,6 +203,60 @@ static __always_inline void send_idle(void)
 	__builtin_memset(e, 0, sizeof(*e));
 	e->kind = ET_KIND_IDLE;
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+}
+
+/* One record; with chain, the ancestors of a failure in a followed tree. */
+static __always_inline void report(struct task_struct *task, struct task_struct *leader,
+				   __u32 tgid, __u32 flags, __u32 status, __u32 code, __u32 uid,
+				   __u32 fparent, __u64 start, struct et_comm_key *comm, bool chain)
+{
+	struct et_event_chain *ec;
+	struct et_event *e;
+
+	if (chain) {
+		ec = bpf_ringbuf_reserve(&events, sizeof(*ec), 0);
+		e = ec ? &ec->e : NULL;
+	} else {
+		ec = NULL;
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	}
+	if (!e) {
+		__sync_fetch_and_add(&dropped_events, 1);
+		return;
+	}
+	e->start_ns = start;
+	e->exit_ns = bpf_ktime_get_boot_ns();
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->kind = ET_KIND_EXIT;
+	e->flags = flags;
+	e->pid = tgid;
+	e->tid = BPF_CORE_READ(task, pid);
+	e->ppid = BPF_CORE_READ(leader, real_parent, tgid);
+	e->uid = uid;
+	e->status = status;
+	e->thread_code = code;
+	e->fparent = fparent;
+	e->nchain = 0;
+	__builtin_memcpy(e->comm, comm->comm, sizeof(e->comm));
+	if (ec) {
+		__builtin_memset(ec->chain, 0, sizeof(ec->chain));
+		e->nchain = fill_chain(leader, ec->chain);
+	}
+	bpf_ringbuf_submit(e, wake_flags());
+}
+
+
+/*
+ * A followed process ended: after its record is committed, so that a
+ * reader who sees the count reach 0 and then reads the ring finds it. No
+ * fetching atomics before 5.12: decrement, then look; the last decrement
+ * reads 0 (racing ones may too: a spare wakeup).
+ */
+static __always_inline void leave_tree(void)
+{
+	__sync_fetch_and_add(&follow_live, -1);
+	if (!*(volatile __u64 *)&follow_live)
+		send_idle();
 }
 
 /*
@@ -220,11 +274,9 @@ static __always_inline int on_exit(unsigned long long *ctx, struct task_struct *
 	struct et_comm_key comm = {};
 	struct task_struct *leader;
 	struct et_target *t = NULL;
-	struct et_event_chain *ec;
-	struct et_event *e;
 	__u32 tgid, flags = 0, status = 0, code, uid, fparent = 0;
 	bool dead, followed = false, base, pmatch = false, tmatch, keep;
-	__u64 start, size = sizeof(struct et_event);
+	__u64 start;
 
 	tgid = BPF_CORE_READ(task, tgid);
 	if (targets_only) {
@@ -259,12 +311,8 @@ static __always_inline int on_exit(unsigned long long *ctx, struct task_struct *
 		if (t && bpf_map_delete_elem(&targets, &tgid))
 			return 0;
 	}
-	if (followed) {
+	if (followed)
 		flags |= ET_F_FOLLOWED;
-		/* no fetching atomics before 5.12: decrement, then look */
-		if (dead)
-			__sync_fetch_and_add(&follow_live, -1);
-	}
 
 	uid = BPF_CORE_READ(leader, real_cred, uid.val);
 	code = BPF_CORE_READ(task, exit_code);
@@ -278,40 +326,11 @@ static __always_inline int on_exit(unsigned long long *ctx, struct task_struct *
 	if (tmatch)
 		flags |= ET_F_MATCH_THREAD;
 	keep = pmatch || tmatch || (t && !followed);
-	if (!keep) {
-		/* the last decrement reads 0 (racing ones may too: harmless) */
-		if (followed && dead && !*(volatile __u64 *)&follow_live)
-			send_idle();
-		return 0;
-	}
-
-	if (follow && dead && status && t)
-		size = sizeof(struct et_event_chain);
-	e = bpf_ringbuf_reserve(&events, size, 0);
-	if (!e) {
-		__sync_fetch_and_add(&dropped_events, 1);
-		return 0;
-	}
-	e->start_ns = start;
-	e->exit_ns = bpf_ktime_get_boot_ns();
-	e->cgroup_id = bpf_get_current_cgroup_id();
-	e->kind = ET_KIND_EXIT;
-	e->flags = flags;
-	e->pid = tgid;
-	e->tid = BPF_CORE_READ(task, pid);
-	e->ppid = BPF_CORE_READ(leader, real_parent, tgid);
-	e->uid = uid;
-	e->status = status;
-	e->thread_code = code;
-	e->fparent = fparent;
-	e->nchain = 0;
-	__builtin_memcpy(e->comm, comm.comm, sizeof(e->comm));
-	if (size == sizeof(struct et_event_chain)) {
-		ec = (struct et_event_chain *)e;
-		__builtin_memset(ec->chain, 0, sizeof(ec->chain));
-		e->nchain = fill_chain(leader, ec->chain);
-	}
-	bpf_ringbuf_submit(e, wake_flags());
+	if (keep)
+		report(task, leader, tgid, flags, status, code, uid, fparent, start, &comm,
+		       follow && dead && status && t);
+	if (followed && dead)
+		leave_tree();
 	return 0;
 }
 
@@ -322,8 +341,9 @@ static __always_inline int on_exit(unsigned long long *ctx, struct task_struct *
  */
 static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
 {
-	struct et_target t = {};
+	struct et_target t = {}, *pt;
 	__u32 ptgid, ctgid;
+	long err;
 
 	if (!follow)
 		return 0;
@@ -331,7 +351,12 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	ctgid = BPF_CORE_READ(child, tgid);
 	if (ptgid == ctgid)		/* a new thread, already covered */
 		return 0;
-	if (!bpf_map_lookup_elem(&targets, &ptgid))
+	pt = bpf_map_lookup_elem(&targets, &ptgid);
+	if (!pt)
+		return 0;
+	/* an entry left by a process whose PID the parent reuses: not ours */
+	if (pt->start_ticks &&
+	    start_boottime(BPF_CORE_READ(parent, group_leader)) / ns_per_tick != pt->start_ticks)
 		return 0;
 	t.start_ticks = start_boottime(child) / ns_per_tick;
 	t.fparent = ptgid;
@@ -341,9 +366,12 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	__sync_fetch_and_add(&follow_live, 1);
 	if (use_bloom)
 		bpf_map_push_elem(&bloom, &ctgid, BPF_ANY);
-	if (bpf_map_update_elem(&targets, &ctgid, &t, BPF_NOEXIST)) {
+	err = bpf_map_update_elem(&targets, &ctgid, &t, BPF_NOEXIST);
+	if (err) {
 		__sync_fetch_and_add(&follow_live, -1);
-		__sync_fetch_and_add(&dropped_targets, 1);
+		/* -EEXIST: a stale entry of a reaped target, going soon */
+		if (err != -17)
+			__sync_fetch_and_add(&dropped_targets, 1);
 	}
 	return 0;
 }

@@ -159,7 +159,8 @@ ET_API void et_close(struct et *h);
  * never mistaken for it. A process that already ended (a zombie, or one
  * that ends before tracing catches it) is still reported.
  * -ESRCH: no such process; -EINVAL: pid is a thread, not a process;
- * -EEXIST: already watched; -ENOSPC: max_targets reached.
+ * -EEXIST: already watched, or followed (ET_OPEN_FOLLOW) as a descendant;
+ * -ENOSPC: max_targets reached.
  */
 ET_API int et_watch(struct et *h, pid_t pid);
 
@@ -174,7 +175,8 @@ ET_API int et_watch(struct et *h, pid_t pid);
 ET_API int et_watch_pidfd(struct et *h, int pidfd, pid_t pid);
 
 /* Stop watching; its results not yet taken are dropped. -ENOENT if it was
- * neither watched nor had a result waiting. */
+ * neither watched nor had a result waiting. Descendants it already has
+ * (ET_OPEN_FOLLOW) stay followed: et_next() reports them as they end. */
 ET_API int et_unwatch(struct et *h, pid_t pid);
 
 /* A file descriptor that is readable whenever et_next() has a result. */

@@ -267,6 +267,12 @@ const char *tracer_stderr(struct tracer *tr)
 
 void tracer_close(struct tracer *tr)
 {
+	/* a test that failed half way leaves nothing running */
+	if (tr->pid > 0 && waitpid(tr->pid, NULL, WNOHANG) == 0) {
+		kill(tr->pid, SIGKILL);
+		waitpid(tr->pid, NULL, 0);
+	}
+	tr->pid = 0;
 	if (tr->out_fd >= 0)
 		close(tr->out_fd);
 	if (tr->err_fd >= 0)

@@ -76,6 +76,7 @@ struct target {
 	int pidfd;
 	struct proc_stat snap;	/* at watch time; start_ticks 0 if unknown */
 	uid_t uid;
+	bool in_map;		/* we put it in the kernel's target map */
 };
 
 struct et {
@@ -233,10 +234,22 @@ static int target_reserve(struct et *h)
 	return 0;
 }
 
+/* Delete our map entry for t, if it is still there and still ours: by now
+ * the kernel may have removed it (at exit, or with its lost record) and a
+ * followed process may have the PID; deleting that would lose its end. */
+static void map_forget(struct et *h, const struct target *t)
+{
+	struct et_target val;
+
+	if (!t->in_map || bpf_map_lookup_elem(h->map_fd, &t->pid, &val))
+		return;
+	if (!val.followed && val.start_ticks == t->snap.start_ticks)
+		bpf_map_delete_elem(h->map_fd, &t->pid);
+}
+
 /* Forget a target: its pidfd (which leaves pidep), its map entry unless
- * the kernel removed it at exit (by now the PID may be a new followed
- * process's), its slot. Linear probing deletion: shift later members of
- * the run back. */
+ * the kernel removed it at exit, its slot. Linear probing deletion: shift
+ * later members of the run back. */
 static void target_remove(struct et *h, struct target *t, bool in_map)
 {
 	size_t mask = h->nslots - 1, i = (size_t)(t - h->tab), j, home;
@@ -245,8 +258,8 @@ static void target_remove(struct et *h, struct target *t, bool in_map)
 	 * last close would take it out of pidep */
 	epoll_ctl(h->pidep, EPOLL_CTL_DEL, t->pidfd, NULL);
 	close(t->pidfd);
-	if (in_map && !(h->flags & ET_OPEN_HOST))
-		bpf_map_delete_elem(h->map_fd, &t->pid);
+	if (in_map)
+		map_forget(h, t);
 	h->pending--;
 	for (j = (i + 1) & mask; h->tab[j].pid; j = (j + 1) & mask) {
 		home = slot_of(h->tab[j].pid, h->nslots);
@@ -655,8 +668,16 @@ int et_next(struct et *h, siginfo_t *info, struct et_exit *ex, int flags)
 			return sync_ready(h, ret);
 		if (h->qlen)
 			continue;
-		if (!et_pending(h) && !(h->flags & ET_OPEN_HOST))
+		if (!et_pending(h) && !(h->flags & ET_OPEN_HOST)) {
+			/* the kernel drops the followed count after committing
+			 * the record: read the ring once more after the count */
+			ret = consume(h, true);
+			if (ret)
+				return sync_ready(h, ret);
+			if (h->qlen)
+				continue;
 			return sync_ready(h, -ECHILD);
+		}
 		if (!(flags & ET_NEXT_BLOCK))
 			return sync_ready(h, 0);
 		ret = wait_readable(h, -1);
@@ -801,6 +822,7 @@ int et_watch_pidfd(struct et *h, int pidfd, pid_t pid)
 	t->pidfd = fd;
 	t->snap = ps;
 	t->uid = uid;
+	t->in_map = !(h->flags & ET_OPEN_HOST) && ps.start_ticks;
 	h->pending++;
 	return 0;
 cleanup:
@@ -1111,8 +1133,9 @@ struct et *et_open(const struct et_opts *opts)
 		goto cleanup;
 	}
 	h->wake_ns = (uint64_t)o.wake_us * 1000;
-	/* bloom filters came in 5.16: without, the map alone */
-	h->bloom = !(o.flags & ET_OPEN_HOST) &&
+	/* bloom filters came in 5.16: without, the map alone. Following, a
+	 * long build would fill it (it never forgets) for nothing. */
+	h->bloom = !(o.flags & (ET_OPEN_HOST | ET_OPEN_FOLLOW)) &&
 		   libbpf_probe_bpf_map_type(BPF_MAP_TYPE_BLOOM_FILTER, NULL) == 1;
 	raw = o.attach != ET_ATTACH_TP_BTF;
 	ret = load(h, &o, raw);

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,6 +237,17 @@ static struct pinned *pin_find(struct cli *c, pid_t pid)
 	return NULL;
 }
 
+/* Every -p PID has ended (or never was). */
+static bool pins_ended(const struct cli *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->npins; i++)
+		if (!c->pins[i].missing && !c->pins[i].ended)
+			return false;
+	return true;
+}
+
 static void emit(struct cli *c, const char *line, int len)
 {
 	if (len > 0)
@@ -357,10 +369,8 @@ static enum stop_reason handle_exit(struct cli *c, const struct et_exit *ex)
 		return STOP_ANY;
 	if (c->counting_done) {
 		/* with CMD: report no more, but still wait for CMD itself */
-		if (!c->cmd.pid)
+		if (!c->cmd.pid || c->cmd.ended)
 			return STOP_COUNT;
-		if (c->cmd.ended)
-			return STOP_ANY;
 	}
 	return RUNNING;
 }
@@ -414,8 +424,10 @@ enum { TAG_ET, TAG_SIGNAL, TAG_TIMER };
 /*
  * A signal to exittrace. Without CMD, it stops. With CMD still running, one
  * sent by a process (kill, a supervisor) is passed on to CMD and the wait
- * goes on; one from the terminal (SI_KERNEL: ^C, a hangup) reached CMD's
- * process group, which is ours, already.
+ * goes on; one the kernel sent (SI_KERNEL: the terminal's ^C or a
+ * hangup) went to our whole process group, CMD's too, already. A process
+ * that signals the whole group by kill() (bash passing on a hangup) is
+ * indistinguishable from one that signals exittrace: CMD gets it twice.
  */
 static bool on_signal(struct cli *c, const struct signalfd_siginfo *si)
 {
@@ -468,7 +480,8 @@ static enum stop_reason run(struct cli *c, struct et *h, int sfd, int tfd, int e
 /*
  * Start CMD held: the child waits for a byte on a pipe before it execs, so
  * that it runs no instruction of CMD before its PID is in the target set.
- * It gets back the signal mask and SIGPIPE disposition exittrace changed.
+ * It gets back the signal mask and SIGPIPE disposition exittrace changed;
+ * the mask only at exec, so that a ^C while it is held reaches CMD.
  */
 static int spawn_command(struct cli *c, const sigset_t *old)
 {
@@ -497,9 +510,9 @@ static int spawn_command(struct cli *c, const sigset_t *old)
 		close(rel[1]);
 		close(xerr[0]);
 		signal(SIGPIPE, SIG_DFL);
-		sigprocmask(SIG_SETMASK, old, NULL);
 		if (read(rel[0], &b, 1) != 1)
 			_exit(EXIT_FAILURE_ET);		/* exittrace gave up */
+		sigprocmask(SIG_SETMASK, old, NULL);
 		execvp(c->o.cmd[0], c->o.cmd);
 		e = errno;
 		if (write(xerr[1], &e, sizeof(e)) < 0)
@@ -567,15 +580,31 @@ static void abandon_command(struct cli *c)
 	}
 }
 
+/* How long CMD has to end after SIGTERM, on --timeout, before SIGKILL. */
+#define KILL_AFTER_MS 5000
+
+/* On --timeout, as timeout -k 5: CMD is told to end, and made to if it
+ * will not, so that its end is still reported. */
+static void end_command(struct cli *c)
+{
+	struct pollfd pfd = { .fd = c->cmd.pidfd, .events = POLLIN };
+
+	if (c->cmd.ended)
+		return;
+	syscall(SYS_pidfd_send_signal, c->cmd.pidfd, SIGTERM, NULL, 0);
+	if (poll(&pfd, 1, KILL_AFTER_MS) == 1)
+		return;
+	syscall(SYS_pidfd_send_signal, c->cmd.pidfd, SIGKILL, NULL, 0);
+	poll(&pfd, 1, KILL_AFTER_MS);
+}
+
 /* exittrace's status in command mode: CMD's, as a shell gives it. */
 static int command_status(struct cli *c, enum stop_reason why)
 {
 	struct et_status st;
 
 	if (why == STOP_TIMEOUT) {
-		/* as timeout(1): CMD is told to end, exittrace says 124 */
-		if (!c->cmd.ended)
-			syscall(SYS_pidfd_send_signal, c->cmd.pidfd, SIGTERM, NULL, 0);
+		reap_command(c, 0);	/* ended: see end_command() */
 		return EXIT_TIMEOUT;
 	}
 	/* its end was reported: the zombie is there, or about to be */
@@ -833,12 +862,18 @@ int main(int argc, char **argv)
 		}
 	}
 	why = run(c, h, sfd, tfd, ep);
+	/* -n's last exit was the last target's: as if they all ended */
+	if (why == STOP_COUNT && c->npins && pins_ended(c))
+		why = STOP_DONE;
 	if (why == STOP_SIGNAL || why == STOP_TIMEOUT) {
 		enum stop_reason late = RUNNING;
+		bool forced = why == STOP_TIMEOUT && c->cmd.pid && !c->cmd.ended;
 
+		if (forced)
+			end_command(c);
 		drain(c, h, &late);	/* what is already in the ring buffer still counts */
 		/* the timer or a signal came with the last target's end */
-		if ((c->npins || c->cmd.pid) && !et_pending(h))
+		if ((c->npins || c->cmd.pid) && !et_pending(h) && !forced)
 			why = STOP_DONE;
 	}
 	emit_summary(c, h);

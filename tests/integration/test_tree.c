@@ -134,6 +134,25 @@ static int run_helper(int argc, char **argv)
 		return helper_tree3();
 	if (!strcmp(name, "burst") && argc > 3)
 		return helper_burst(atoi(argv[2]), !strcmp(argv[3], "vfork"));
+	if (!strcmp(name, "siblings") && argc > 3) {
+		/* n children that end together at EOF on fd; the root
+		 * leaves first, without reaping them */
+		int i, n = atoi(argv[2]), fd = atoi(argv[3]);
+		char c;
+
+		for (i = 0; i < n; i++) {
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				alarm(20);
+				while (read(fd, &c, 1) > 0)
+					;
+				_exit(10 + i);
+			}
+			truth(pid, -1);
+		}
+		return 0;
+	}
 	if (!strcmp(name, "exit") && argc > 2) {
 		if (write(STDOUT_FILENO, "clean stdout\n", 13) != 13)
 			return 93;
@@ -157,6 +176,21 @@ static int run_helper(int argc, char **argv)
 }
 
 /* ---- test plumbing ---- */
+
+/* Wait (bounded) for a byte on fd. */
+static void read_ready(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char c;
+
+	assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
+	assert_int_equal(read(fd, &c, 1), 1);
+}
+
+static int do_exit(void *arg)
+{
+	return (int)(long)arg;
+}
 
 struct truth {
 	pid_t pid, ppid;
@@ -524,6 +558,66 @@ static void test_filtered_last_member(void **state)
 	daemon_case(true);
 }
 
+/* Followed processes that end together, after CMD: each record arrives
+ * before exittrace decides the tree is over (rounds, since it is a race). */
+static void test_siblings_end_together(void **state)
+{
+	enum { N = 8, ROUNDS = 5 };
+	struct truth t[N];
+	int round, rp[2], got, st;
+	size_t nt, k;
+	char fd[16], n[16];
+	const char *path;
+	const char *argv[] = { "-j", "-o", "/dev/stdout", "--", self_exe, "helper", "siblings",
+			       NULL, n, fd, NULL };
+	struct tracer tr;
+	json_object *ev;
+
+	require_bpf();
+	snprintf(n, sizeof(n), "%d", N);
+	for (round = 0; round < ROUNDS; round++) {
+		path = truth_file();
+		argv[7] = path;
+		/* only the read end is inherited: EOF once we close ours */
+		assert_int_equal(pipe2(rp, O_CLOEXEC), 0);
+		assert_int_equal(fcntl(rp[0], F_SETFD, 0), 0);
+		snprintf(fd, sizeof(fd), "%d", rp[0]);
+		tracer_spawn(&tr, argv);
+		close(rp[0]);
+		/* CMD's own end, once it has forked them all */
+		ev = tracer_event(&tr, "exit", 0, T_TIMEOUT_MS);
+		assert_non_null(ev);
+		assert_true(j_is_null(ev, "fork_ppid"));
+		json_object_put(ev);
+		nt = read_truth(path, t, N);
+		assert_int_equal(nt, N);
+		close(rp[1]);		/* all of them, at once */
+		for (k = 0; k < nt; k++)
+			t[k].status = reap_orphan(t[k].pid);
+		got = 0;
+		while ((ev = tracer_json(&tr, T_TIMEOUT_MS))) {
+			const char *e = j_str(ev, "event");
+			struct truth *tp;
+
+			if (!strcmp(e, "end")) {
+				json_object_put(ev);
+				break;
+			}
+			if (!strcmp(e, "exit")) {
+				tp = truth_find(t, nt, (pid_t)j_int(ev, "pid"));
+				assert_non_null(tp);
+				assert_int_equal(j_int(ev, "status"), tp->status);
+				got++;
+			}
+			json_object_put(ev);
+		}
+		assert_int_equal(got, N);
+		st = tracer_wait(&tr, T_TIMEOUT_MS);
+		assert_int_equal(WEXITSTATUS(st), 0);
+		tracer_close(&tr);
+	}
+}
+
 /* ---- command mode ---- */
 
 static void command_status(const char *how, int want_status, int want_exit)
@@ -589,7 +683,7 @@ static void test_command_not_found(void **state)
 static void forward(const char *mode, int want_exit, int want_status)
 {
 	int rp[2];
-	char fd[16], c;
+	char fd[16];
 	const char *argv[] = { "-j", "-o", "/dev/stdout", "--", self_exe, "helper", "wait", "-",
 			       fd, mode, NULL };
 	struct tracer tr;
@@ -602,7 +696,7 @@ static void forward(const char *mode, int want_exit, int want_status)
 	tracer_spawn(&tr, argv);
 	close(rp[1]);
 	tracer_start_wait(&tr);
-	assert_int_equal(read(rp[0], &c, 1), 1);	/* CMD is waiting */
+	read_ready(rp[0]);	/* CMD is waiting */
 	close(rp[0]);
 	kill(tr.pid, SIGTERM);
 	ev = tracer_event(&tr, "exit", 0, T_TIMEOUT_MS);
@@ -621,36 +715,25 @@ static void test_signal_forwarding(void **state)
 	forward("handler", SIGTERM, SIGTERM << 8);	/* its handler exits 15 */
 }
 
-/* On timeout CMD is told to end (as timeout(1)) and exittrace says 124. */
+/* On timeout CMD is told to end (as timeout(1)), its end still reported,
+ * and exittrace says 124. */
 static void test_command_timeout(void **state)
 {
 	int rp[2];
-	char fd[16], c;
-	const char *argv[] = { "-j", "--timeout", "0.3", "--", self_exe, "helper", "wait", "-",
-			       fd, "default", NULL };
+	char fd[16];
+	const char *argv[] = { "-j", "--timeout", "1", "-o", "/dev/stdout", "--", self_exe,
+			       "helper", "wait", "-", fd, "default", NULL };
 	struct tracer tr;
+	json_object *ev;
 	pid_t cmd;
 	int st;
-	json_object *ev;
 
 	require_bpf();
 	assert_int_equal(pipe(rp), 0);
 	snprintf(fd, sizeof(fd), "%d", rp[1]);
 	tracer_spawn(&tr, argv);
 	close(rp[1]);
-	assert_int_equal(read(rp[0], &c, 1), 1);
-	close(rp[0]);
-	st = tracer_wait(&tr, T_TIMEOUT_MS);
-	assert_int_equal(WEXITSTATUS(st), 124);
-	/* the start record (on stderr) names CMD's pid; it is ours now */
-	{
-		const char *err = tracer_stderr(&tr), *line = strstr(err, "{\"event\":\"start\"");
-		char first[1024];
-
-		assert_non_null(line);
-		snprintf(first, sizeof(first), "%.*s", (int)strcspn(line, "\n"), line);
-		ev = json_tokener_parse(first);
-	}
+	ev = tracer_event(&tr, "start", 0, T_TIMEOUT_MS);
 	assert_non_null(ev);
 	{
 		json_object *pids;
@@ -659,18 +742,45 @@ static void test_command_timeout(void **state)
 		cmd = (pid_t)json_object_get_int(json_object_array_get_idx(pids, 0));
 	}
 	json_object_put(ev);
-	st = reap_orphan(cmd);
-	assert_true(WIFSIGNALED(st));
-	assert_int_equal(WTERMSIG(st), SIGTERM);
+	read_ready(rp[0]);
+	close(rp[0]);
+	ev = tracer_event(&tr, "exit", cmd, T_TIMEOUT_MS);
+	assert_non_null(ev);
+	assert_int_equal(j_int(ev, "status"), SIGTERM);
+	json_object_put(ev);
+	ev = tracer_event(&tr, "end", 0, T_TIMEOUT_MS);
+	assert_non_null(ev);
+	assert_string_equal(j_str(ev, "reason"), "timeout");
+	json_object_put(ev);
+	st = tracer_wait(&tr, T_TIMEOUT_MS);
+	assert_int_equal(WEXITSTATUS(st), 124);
+	/* exittrace reaped it: no zombie left to anyone */
+	assert_int_equal(kill(cmd, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	tracer_close(&tr);
+}
+
+/* -n whose last exit is the last target's: its status, not 0. */
+static void test_count_with_pid(void **state)
+{
+	struct child ch;
+	char p[16];
+	const char *argv[] = { "-j", "-n", "1", "-p", p, NULL };
+	struct tracer tr;
+	int ws;
+
+	require_bpf();
+	child_spawn(&ch, do_exit, (void *)3L);
+	snprintf(p, sizeof(p), "%d", (int)ch.pid);
+	tracer_spawn(&tr, argv);
+	tracer_start_wait(&tr);
+	child_go(&ch);
+	ws = child_wait(&ch, true);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), shell_status(ws));
 	tracer_close(&tr);
 }
 
 /* ---- --any, -n, filters ---- */
-
-static int do_exit(void *arg)
-{
-	return (int)(long)arg;
-}
 
 static void test_any(void **state)
 {
@@ -912,11 +1022,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_burst_fork),
 		cmocka_unit_test(test_double_fork_daemon),
 		cmocka_unit_test(test_filtered_last_member),
+		cmocka_unit_test(test_siblings_end_together),
 		cmocka_unit_test(test_command_exit_codes),
 		cmocka_unit_test(test_command_not_found),
 		cmocka_unit_test(test_signal_forwarding),
 		cmocka_unit_test(test_command_timeout),
 		cmocka_unit_test(test_any),
+		cmocka_unit_test(test_count_with_pid),
 		cmocka_unit_test(test_filter_comm),
 		cmocka_unit_test(test_filter_uid),
 		cmocka_unit_test(test_filters_combined),
