@@ -25,6 +25,8 @@ const volatile bool no_group_dead_arg = false;	/* tests: use the pre-6.16 path *
 const volatile __u64 ns_per_tick = 10000000;	/* 1e9 / USER_HZ */
 const volatile __u64 wake_ns = 0;		/* coalesce wakeups; 0: adaptive */
 const volatile bool use_bloom = false;		/* targets also in the bloom filter */
+const volatile bool want_why = false;		/* who sent a fatal signal, OOM */
+const volatile bool want_rusage = false;	/* rusage on process ends */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -66,6 +68,18 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } uids SEC(".maps");
+
+/*
+ * The last signal that terminates by default generated for each process
+ * (key: tgid), so that a death by signal can name its sender. Removed at
+ * exit; LRU, so that processes that survive their signals cannot fill it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct et_killer);
+} killers SEC(".maps");
 
 /* Followed processes (added at fork) still alive: userspace knows the tree
  * has ended when this is 0 and its own targets have ended. */
@@ -205,19 +219,57 @@ static __always_inline void send_idle(void)
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 }
 
-/* One record; with chain, the ancestors of a failure in a followed tree. */
+/* wait4()'s rusage counters of a process whose last thread is task. */
+static __always_inline void fill_rusage(struct task_struct *task, struct et_rusage_raw *ru)
+{
+	struct signal_struct *sig = BPF_CORE_READ(task, signal);
+	__u64 maxrss = BPF_CORE_READ(sig, maxrss), cmaxrss = BPF_CORE_READ(sig, cmaxrss);
+
+	ru->utime = BPF_CORE_READ(sig, utime) + BPF_CORE_READ(task, utime);
+	ru->stime = BPF_CORE_READ(sig, stime) + BPF_CORE_READ(task, stime);
+	ru->sum_exec = BPF_CORE_READ(sig, sum_sched_runtime) +
+		       BPF_CORE_READ(task, se.sum_exec_runtime);
+	ru->cutime = BPF_CORE_READ(sig, cutime);
+	ru->cstime = BPF_CORE_READ(sig, cstime);
+	ru->maxrss = maxrss > cmaxrss ? maxrss : cmaxrss;
+	ru->minflt = BPF_CORE_READ(sig, min_flt) + BPF_CORE_READ(task, min_flt) +
+		     BPF_CORE_READ(sig, cmin_flt);
+	ru->majflt = BPF_CORE_READ(sig, maj_flt) + BPF_CORE_READ(task, maj_flt) +
+		     BPF_CORE_READ(sig, cmaj_flt);
+	ru->nvcsw = BPF_CORE_READ(sig, nvcsw) + BPF_CORE_READ(task, nvcsw) +
+		    BPF_CORE_READ(sig, cnvcsw);
+	ru->nivcsw = BPF_CORE_READ(sig, nivcsw) + BPF_CORE_READ(task, nivcsw) +
+		     BPF_CORE_READ(sig, cnivcsw);
+}
+
+/* One record; with chain, the ancestors of a failure in a followed tree;
+ * the killer of a death by signal; rusage. Those make it an et_event_ext. */
 static __always_inline void report(struct task_struct *task, struct task_struct *leader,
 				   __u32 tgid, __u32 flags, __u32 status, __u32 code, __u32 uid,
 				   __u32 fparent, __u64 start, struct et_comm_key *comm, bool chain)
 {
-	struct et_event_chain *ec;
+	bool dead = flags & ET_F_GROUP_DEAD, ru;
+	struct et_killer *k = NULL;
+	struct et_event_ext *x;
 	struct et_event *e;
+	__u32 sig = status & 0x7f;
 
-	if (chain) {
-		ec = bpf_ringbuf_reserve(&events, sizeof(*ec), 0);
-		e = ec ? &ec->e : NULL;
+	if (want_why && dead && sig && sig != 0x7f) {
+		k = bpf_map_lookup_elem(&killers, &tgid);
+		if (k && k->sig != sig)
+			k = NULL;	/* it died of another signal */
+		if (k)
+			flags |= ET_F_KILLER;
+		if (BPF_CORE_READ(task, signal, oom_mm))
+			flags |= ET_F_OOM;
+	}
+	ru = want_rusage && dead;
+	if (chain || k || (flags & ET_F_OOM) || ru) {
+		x = bpf_ringbuf_reserve(&events, sizeof(*x), 0);
+		e = x ? &x->e : NULL;
+		flags |= ET_F_EXT;
 	} else {
-		ec = NULL;
+		x = NULL;
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	}
 	if (!e) {
@@ -238,13 +290,21 @@ static __always_inline void report(struct task_struct *task, struct task_struct 
 	e->fparent = fparent;
 	e->nchain = 0;
 	__builtin_memcpy(e->comm, comm->comm, sizeof(e->comm));
-	if (ec) {
-		__builtin_memset(ec->chain, 0, sizeof(ec->chain));
-		e->nchain = fill_chain(leader, ec->chain);
+	if (x) {
+		__builtin_memset(x->chain, 0, sizeof(x->chain));
+		__builtin_memset(&x->killer, 0, sizeof(x->killer));
+		__builtin_memset(&x->ru, 0, sizeof(x->ru));
+		if (chain)
+			e->nchain = fill_chain(leader, x->chain);
+		if (k)
+			__builtin_memcpy(&x->killer, k, sizeof(x->killer));
+		if (ru) {
+			fill_rusage(task, &x->ru);
+			e->flags |= ET_F_RUSAGE;
+		}
 	}
 	bpf_ringbuf_submit(e, wake_flags());
 }
-
 
 /*
  * A followed process ended: after its record is committed, so that a
@@ -329,6 +389,8 @@ static __always_inline int on_exit(unsigned long long *ctx, struct task_struct *
 	if (keep)
 		report(task, leader, tgid, flags, status, code, uid, fparent, start, &comm,
 		       follow && dead && status && t);
+	if (want_why && dead)
+		bpf_map_delete_elem(&killers, &tgid);
 	if (followed && dead)
 		leave_tree();
 	return 0;
@@ -374,6 +436,88 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 			__sync_fetch_and_add(&dropped_targets, 1);
 	}
 	return 0;
+}
+
+/* Signals whose default action does not end the process. */
+static __always_inline bool ends_by_default(int sig)
+{
+	switch (sig) {
+	case 17: case 18: case 19: case 20: case 21: case 22: case 23: case 28:
+		return false;	/* CHLD CONT STOP TSTP TTIN TTOU URG WINCH */
+	default:
+		return sig > 0 && sig <= 64;
+	}
+}
+
+#define ET_SI_USER	0
+#define ET_SI_QUEUE	(-1)
+#define ET_SI_TKILL	(-6)
+#define ET_SI_KERNEL	0x80
+
+/*
+ * signal_generate runs in the sender, as the signal is queued: who sent a
+ * signal that would end the target if not handled. SEND_SIG_NOINFO (0) and
+ * SEND_SIG_PRIV (1) stand for siginfo from inside the kernel (SIGPIPE, the
+ * tty, the OOM killer, timers); a real siginfo's si_code says whether a
+ * process sent it (SI_USER, SI_QUEUE, SI_TKILL) or the kernel (a fault, a
+ * timer). A handler that re-raises the signal it caught keeps its first
+ * sender. Group kills land on the thread group: keyed by tgid.
+ */
+static __always_inline int on_signal(int sig, struct kernel_siginfo *info,
+				     struct task_struct *task, int result)
+{
+	struct et_killer k = {}, *old;
+	struct task_struct *cur, *cl;
+	__u32 tgid;
+	unsigned long ip = (unsigned long)info;
+
+	/* TRACE_SIGNAL_DELIVERED, TRACE_SIGNAL_LOSE_INFO: it was queued */
+	if ((result != 0 && result != 4) || !ends_by_default(sig))
+		return 0;
+	tgid = BPF_CORE_READ(task, tgid);
+	if (targets_only && !bpf_map_lookup_elem(&targets, &tgid))
+		return 0;
+	cur = (struct task_struct *)bpf_get_current_task();
+	k.time_ns = bpf_ktime_get_boot_ns();
+	k.sig = sig;
+	if (ip == 0 || ip == 1) {
+		k.code = ip ? ET_SI_KERNEL : ET_SI_USER;
+		k.origin = ET_KORIGIN_KERNEL;
+	} else {
+		k.code = BPF_CORE_READ(info, si_code);
+		if (k.code == ET_SI_USER || k.code == ET_SI_QUEUE || k.code == ET_SI_TKILL)
+			k.origin = BPF_CORE_READ(cur, tgid) == tgid ? ET_KORIGIN_SELF
+								     : ET_KORIGIN_USER;
+		else
+			k.origin = ET_KORIGIN_KERNEL;
+	}
+	old = bpf_map_lookup_elem(&killers, &tgid);
+	if (old && old->sig == (__u32)sig && old->origin == ET_KORIGIN_USER &&
+	    k.origin == ET_KORIGIN_SELF)
+		return 0;
+	if (k.origin == ET_KORIGIN_USER || k.origin == ET_KORIGIN_SELF) {
+		cl = BPF_CORE_READ(cur, group_leader);
+		k.pid = BPF_CORE_READ(cur, pid);
+		k.tgid = BPF_CORE_READ(cur, tgid);
+		k.uid = BPF_CORE_READ(cur, real_cred, uid.val);
+		BPF_CORE_READ_STR_INTO(&k.comm, cl, comm);
+	}
+	bpf_map_update_elem(&killers, &tgid, &k, BPF_ANY);
+	return 0;
+}
+
+SEC("raw_tp/signal_generate")
+int BPF_PROG(signal_raw, int sig, struct kernel_siginfo *info, struct task_struct *task,
+	     int group, int result)
+{
+	return on_signal(sig, info, task, result);
+}
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(signal_btf, int sig, struct kernel_siginfo *info, struct task_struct *task,
+	     int group, int result)
+{
+	return on_signal(sig, info, task, result);
 }
 
 SEC("raw_tp/sched_process_exit")

@@ -24,6 +24,10 @@ enum et_kind {
 #define ET_F_FOLLOWED		(1U << 3) /* a target added at fork (follow) */
 #define ET_F_MATCH		(1U << 4) /* the process end passes the filters */
 #define ET_F_MATCH_THREAD	(1U << 5) /* the thread end passes the filters */
+#define ET_F_EXT		(1U << 6) /* an et_event_ext: chain, killer, rusage */
+#define ET_F_KILLER		(1U << 7) /* ext.killer: who sent the fatal signal */
+#define ET_F_OOM		(1U << 8) /* the OOM killer chose it (signal->oom_mm) */
+#define ET_F_RUSAGE		(1U << 9) /* ext.ru is filled */
 
 /* Ancestors still in the followed tree, carried after a failure's record. */
 #define ET_CHAIN_MAX 4
@@ -50,11 +54,44 @@ struct et_event {
 	char comm[ET_COMM_LEN];	/* thread group leader's comm */
 };
 
-/* A failure in a followed tree: the record and the ancestors that are
- * still in the tree, nearest first (nchain of them). */
-struct et_event_chain {
+/* et_killer.origin: where a signal came from */
+enum et_sig_origin {
+	ET_KORIGIN_USER = 1,	/* kill(), tgkill(), sigqueue(), a pidfd: another process */
+	ET_KORIGIN_KERNEL,	/* a fault, SIGPIPE, a timer, an rlimit, the tty */
+	ET_KORIGIN_SELF,	/* the process signalled itself (raise, abort) */
+};
+
+/* The last signal that terminates by default generated for a process
+ * (value of the killers map, key: tgid), from signal_generate. */
+struct et_killer {
+	__u64 time_ns;		/* CLOCK_BOOTTIME */
+	__u32 sig;
+	__s32 code;		/* si_code */
+	__u32 origin;		/* enum et_sig_origin */
+	__u32 pid;		/* sender's thread id (0: none) */
+	__u32 tgid;		/* sender's process */
+	__u32 uid;		/* sender's real uid */
+	char comm[ET_COMM_LEN];	/* sender's process name */
+};
+
+/* Counters for wait4()'s rusage, raw: the whole process (signal_struct's
+ * sums of threads gone, plus the last thread's own) and its reaped
+ * children (the c* sums); userspace scales the CPU times as the kernel's
+ * cputime_adjust() does. */
+struct et_rusage_raw {
+	__u64 utime, stime, sum_exec;	/* ns: tick-sampled split, exact total */
+	__u64 cutime, cstime;		/* ns: reaped children, already scaled */
+	__u64 maxrss;			/* pages: max of own and children's */
+	__u64 minflt, majflt, nvcsw, nivcsw;	/* own + children's */
+};
+
+/* A record with extensions (ET_F_EXT): the ancestors of a failure in a
+ * followed tree, nearest first (e.nchain of them); the killer; rusage. */
+struct et_event_ext {
 	struct et_event e;
 	struct et_link chain[ET_CHAIN_MAX];
+	struct et_killer killer;
+	struct et_rusage_raw ru;
 };
 
 /* Value of the target map (key: tgid). */

@@ -57,6 +57,9 @@ extern "C" {
 #define ET_OPEN_THREADS	(1U << 1) /* report thread exits too (ET_EXIT_THREAD) */
 #define ET_OPEN_FAILED	(1U << 2) /* a filter: only non-zero exits and deaths by signal
 				   * (see "Filters" below) */
+#define ET_OPEN_WHY	(1U << 4) /* deaths by signal: who sent it (killer_*, origin),
+				   * OOM kills (ET_EXIT_OOM); since 0.2 */
+#define ET_OPEN_RUSAGE	(1U << 5) /* resource use at exit, as wait4() (ET_EXIT_RUSAGE) */
 #define ET_OPEN_FOLLOW	(1U << 3) /* watch the descendants of watched processes too: each
 				   * child they fork from now on joins, in the kernel,
 				   * before it runs (ET_EXIT_FOLLOWED); not with
@@ -112,6 +115,32 @@ enum et_source {
 #define ET_EXIT_TARGET	(1U << 1) /* a watched process */
 #define ET_EXIT_FOLLOWED (1U << 2) /* a descendant of one, followed (ET_OPEN_FOLLOW) */
 #define ET_EXIT_MATCH	(1U << 3) /* passed the filters (always, without filters) */
+#define ET_EXIT_OOM	(1U << 4) /* killed by the OOM killer (ET_OPEN_WHY) */
+#define ET_EXIT_RUSAGE	(1U << 5) /* ru is filled (ET_OPEN_RUSAGE) */
+
+/* et_exit.origin: where the signal that ended it came from (ET_OPEN_WHY) */
+enum et_origin {
+	ET_ORIGIN_NONE = 0,	/* not a death by signal, or not asked */
+	ET_ORIGIN_UNKNOWN,	/* sent before tracing began, or not seen */
+	ET_ORIGIN_USER,		/* another process: killer_* say which */
+	ET_ORIGIN_KERNEL,	/* a fault, SIGPIPE, a timer, an rlimit, the tty */
+	ET_ORIGIN_OOM,		/* the OOM killer */
+	ET_ORIGIN_SELF,		/* itself: raise(), abort(), kill(getpid()) */
+};
+
+/*
+ * Resource use of the whole process and its reaped children, as wait4()
+ * gives it at reaping: CPU times scaled as the kernel does (their sum is
+ * exact, the user/system split is sampled); maxrss exact; the fault and
+ * context switch counts as of the exit tracepoint (the exit path that
+ * follows may add a switch or two).
+ */
+struct et_rusage {
+	uint64_t utime_ns, stime_ns;
+	uint64_t maxrss_kb;
+	uint64_t minflt, majflt;
+	uint64_t nvcsw, nivcsw;
+};
 
 #define ET_COMM_SIZE 16
 #define ET_CHAIN_SIZE 4
@@ -142,7 +171,15 @@ struct et_exit {
 	 * its ancestors still in the tree when it ended, parent first */
 	unsigned int nchain;
 	struct et_ancestor chain[ET_CHAIN_SIZE];
-	uint8_t __reserved[104];
+	/* ET_OPEN_WHY, a death by signal: enum et_origin, and for USER and
+	 * SELF the sender (thread id, process, real uid, process name) */
+	int origin;
+	pid_t killer_tid;
+	pid_t killer_pid;
+	uid_t killer_uid;
+	char killer_comm[ET_COMM_SIZE];
+	struct et_rusage ru;	/* ET_EXIT_RUSAGE */
+	uint8_t __reserved[16];
 };
 
 struct et;

@@ -39,7 +39,8 @@
 #include "status.h"
 
 _Static_assert(sizeof(struct et_event) == 80, "et_event layout is shared with BPF");
-_Static_assert(sizeof(struct et_event_chain) == 80 + 20 * ET_CHAIN_MAX, "et_event_chain layout");
+_Static_assert(sizeof(struct et_event_ext) == 80 + 20 * ET_CHAIN_MAX + 48 + 80, "et_event_ext layout");
+_Static_assert(offsetof(struct et_exit, ru) % 8 == 0, "struct et_exit is ABI: ru aligned");
 _Static_assert(sizeof(struct et_target) == 16, "et_target layout is shared with BPF");
 _Static_assert(ET_COMM_SIZE == ET_COMM_LEN, "comm sizes differ");
 _Static_assert(ET_CHAIN_SIZE == ET_CHAIN_MAX, "chain sizes differ");
@@ -108,6 +109,7 @@ struct et {
 	uint64_t mono_offset;	/* our CLOCK_MONOTONIC minus the kernel's (time namespace) */
 	const uint64_t *cons_pos, *prod_pos;	/* the ring's positions, mapped read-only */
 	long page;
+	long page_size;		/* for maxrss in pages */
 
 	struct et_comm_key *comms;	/* filters, as the kernel has them */
 	size_t ncomms;
@@ -291,16 +293,55 @@ static void event_to_exit(const struct et_event *e, struct et_exit *ex)
 	ex->fork_ppid = (pid_t)e->fparent;
 }
 
-static void chain_to_exit(const struct et_event_chain *ec, struct et_exit *ex)
+/* The kernel side's enum et_sig_origin as the public enum et_origin. */
+static int killer_origin(__u32 k)
 {
-	unsigned int i, n = ec->e.nchain < ET_CHAIN_MAX ? ec->e.nchain : ET_CHAIN_MAX;
+	switch (k) {
+	case ET_KORIGIN_USER:
+		return ET_ORIGIN_USER;
+	case ET_KORIGIN_KERNEL:
+		return ET_ORIGIN_KERNEL;
+	case ET_KORIGIN_SELF:
+		return ET_ORIGIN_SELF;
+	default:
+		return ET_ORIGIN_UNKNOWN;
+	}
+}
+
+/* The extensions: a failure's chain, a killer, rusage. */
+static void ext_to_exit(const struct et_event_ext *x, struct et_exit *ex, long page_size)
+{
+	unsigned int i, n = x->e.nchain < ET_CHAIN_MAX ? x->e.nchain : ET_CHAIN_MAX;
+	const struct et_rusage_raw *r = &x->ru;
 
 	for (i = 0; i < n; i++) {
-		ex->chain[i].pid = (pid_t)ec->chain[i].pid;
-		memcpy(ex->chain[i].comm, ec->chain[i].comm, ET_COMM_SIZE);
+		ex->chain[i].pid = (pid_t)x->chain[i].pid;
+		memcpy(ex->chain[i].comm, x->chain[i].comm, ET_COMM_SIZE);
 		ex->chain[i].comm[ET_COMM_SIZE - 1] = '\0';
 	}
 	ex->nchain = n;
+	if (x->e.flags & ET_F_KILLER) {
+		ex->origin = killer_origin(x->killer.origin);
+		if (ex->origin == ET_ORIGIN_USER || ex->origin == ET_ORIGIN_SELF) {
+			ex->killer_tid = (pid_t)x->killer.pid;
+			ex->killer_pid = (pid_t)x->killer.tgid;
+			ex->killer_uid = x->killer.uid;
+			memcpy(ex->killer_comm, x->killer.comm, ET_COMM_SIZE);
+			ex->killer_comm[ET_COMM_SIZE - 1] = '\0';
+		}
+	}
+	if (x->e.flags & ET_F_RUSAGE) {
+		status_cputime_adjust(r->utime, r->stime, r->sum_exec, &ex->ru.utime_ns,
+				      &ex->ru.stime_ns);
+		ex->ru.utime_ns += r->cutime;
+		ex->ru.stime_ns += r->cstime;
+		ex->ru.maxrss_kb = r->maxrss * (uint64_t)(page_size / 1024);
+		ex->ru.minflt = r->minflt;
+		ex->ru.majflt = r->majflt;
+		ex->ru.nvcsw = r->nvcsw;
+		ex->ru.nivcsw = r->nivcsw;
+		ex->flags |= ET_EXIT_RUSAGE;
+	}
 }
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -318,8 +359,18 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (e->kind != ET_KIND_EXIT)
 		return 0;	/* ET_KIND_IDLE: a wakeup for follow_live */
 	event_to_exit(e, &ex);
-	if (len >= sizeof(struct et_event_chain))
-		chain_to_exit(data, &ex);
+	if ((e->flags & ET_F_EXT) && len >= sizeof(struct et_event_ext))
+		ext_to_exit(data, &ex, h->page_size);
+	/* a death by signal: whence, when asked (OOM above all) */
+	if ((h->flags & ET_OPEN_WHY) && (e->flags & ET_F_GROUP_DEAD) && (e->status & 0x7f) &&
+	    (e->status & 0x7f) != 0x7f) {
+		if (e->flags & ET_F_OOM) {
+			ex.origin = ET_ORIGIN_OOM;
+			ex.flags |= ET_EXIT_OOM;
+		} else if (!ex.origin) {
+			ex.origin = ET_ORIGIN_UNKNOWN;
+		}
+	}
 	dead = e->flags & ET_F_GROUP_DEAD;
 	t = target_find(h, ex.pid);
 	if (t)
@@ -340,6 +391,11 @@ static int on_event(void *ctx, void *data, size_t len)
 		th.status = (int)e->thread_code;
 		th.nchain = 0;
 		memset(th.chain, 0, sizeof(th.chain));
+		th.flags &= ~(ET_EXIT_OOM | ET_EXIT_RUSAGE);
+		th.origin = th.killer_tid = th.killer_pid = 0;
+		th.killer_uid = 0;
+		memset(th.killer_comm, 0, sizeof(th.killer_comm));
+		memset(&th.ru, 0, sizeof(th.ru));
 		ret = q_push(h, &th);
 		if (ret)
 			goto fail;
@@ -466,6 +522,10 @@ static void late_result(struct et *h, struct target *t)
 	}
 	if (late_match(h, &ex))
 		ex.flags |= ET_EXIT_MATCH;
+	/* who sent a signal before tracing began cannot be known */
+	if ((h->flags & ET_OPEN_WHY) && ex.source != ET_SRC_NONE && (ex.status & 0x7f) &&
+	    (ex.status & 0x7f) != 0x7f)
+		ex.origin = ET_ORIGIN_UNKNOWN;
 	if (q_push(h, &ex))
 		h->err = -ENOMEM;
 	target_remove(h, t, true);
@@ -889,7 +949,8 @@ const char *et_version(void)
 static int minimal_btf(char *path, size_t len)
 {
 	static const char *const roots[] = {
-		"task_struct", "signal_struct", "cred", "trace_event_raw_sched_process_exit", NULL,
+		"task_struct", "signal_struct", "cred", "trace_event_raw_sched_process_exit",
+		"kernel_siginfo", NULL,
 	};
 	const char *src = "/sys/kernel/btf/vmlinux";
 	void *data = MAP_FAILED, *out = NULL;
@@ -1049,6 +1110,8 @@ static int load(struct et *h, const struct et_opts *o, bool raw)
 	h->skel->rodata->threads = o->flags & ET_OPEN_THREADS;
 	h->skel->rodata->failed_only = o->flags & ET_OPEN_FAILED;
 	h->skel->rodata->follow = o->flags & ET_OPEN_FOLLOW;
+	h->skel->rodata->want_why = o->flags & ET_OPEN_WHY;
+	h->skel->rodata->want_rusage = o->flags & ET_OPEN_RUSAGE;
 	h->skel->rodata->filter_comm = h->ncomms > 0;
 	h->skel->rodata->filter_uid = h->nuids > 0;
 	bpf_map__set_max_entries(h->skel->maps.comms, h->ncomms ? (uint32_t)h->ncomms : 1);
@@ -1067,6 +1130,8 @@ static int load(struct et *h, const struct et_opts *o, bool raw)
 	bpf_program__set_autoload(raw ? h->skel->progs.exit_btf : h->skel->progs.exit_raw, false);
 	bpf_program__set_autoload(h->skel->progs.fork_raw, raw && (o->flags & ET_OPEN_FOLLOW));
 	bpf_program__set_autoload(h->skel->progs.fork_btf, !raw && (o->flags & ET_OPEN_FOLLOW));
+	bpf_program__set_autoload(h->skel->progs.signal_raw, raw && (o->flags & ET_OPEN_WHY));
+	bpf_program__set_autoload(h->skel->progs.signal_btf, !raw && (o->flags & ET_OPEN_WHY));
 
 	ret = exittrace_bpf__load(h->skel);	/* libbpf reads the BTF path here */
 	if (!ret)
@@ -1113,6 +1178,7 @@ struct et *et_open(const struct et_opts *opts)
 	h->flags = o.flags;
 	h->max_targets = o.max_targets ? o.max_targets : DEFAULT_MAX_TARGETS;
 	h->ns_per_tick = 1000000000ULL / (uint64_t)(tck > 0 ? tck : 100);
+	h->page_size = sysconf(_SC_PAGESIZE);
 
 	/* libbpf talks during open, load and attach: quiet it then, and give
 	 * the process its own callback back afterwards */

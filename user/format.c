@@ -326,11 +326,13 @@ static void sb_clock(struct sbuf *b, int64_t realtime_ns, bool utc)
 
 int fmt_text_header(char *buf, size_t len, const struct fmt_ctx *ctx)
 {
+	const char *age = ctx->rusage ? "AGE      RUSAGE" : "AGE";
+
 	if (ctx->threads)
 		return snprintf(buf, len, "%-12s %7s %7s %7s %-16s %-24s %s\n", "TIME", "PID",
-				"TID", "PPID", "COMM", "STATUS", "AGE");
+				"TID", "PPID", "COMM", "STATUS", age);
 	return snprintf(buf, len, "%-12s %7s %7s %-16s %-24s %s\n", "TIME", "PID", "PPID",
-			"COMM", "STATUS", "AGE");
+			"COMM", "STATUS", age);
 }
 
 static const char *source_name(enum et_source src)
@@ -375,6 +377,47 @@ static void sb_status(struct sbuf *b, int status)
 	}
 }
 
+/* " by 1234 (supervisord)", " by itself": the sender of a fatal signal */
+static void sb_killer(struct sbuf *b, const struct et_exit *ex)
+{
+	char comm[4 * ET_COMM_SIZE + 1];
+
+	if (ex->origin == ET_ORIGIN_SELF) {
+		sb_puts(b, " by itself");
+	} else if (ex->origin == ET_ORIGIN_USER) {
+		esc_text(comm, sizeof(comm), ex->killer_comm,
+			 strnlen(ex->killer_comm, sizeof(ex->killer_comm)));
+		sb_puts(b, " by ");
+		sb_putu(b, (unsigned int)ex->killer_pid);
+		sb_puts(b, " (");
+		sb_puts(b, comm);
+		sb_putn(b, ")", 1);
+	}
+}
+
+/* " user 1.20s sys 10.0ms rss 12.3M" */
+static void sb_rusage_text(struct sbuf *b, const struct et_exit *ex)
+{
+	char t[32];
+
+	if (!(ex->flags & ET_EXIT_RUSAGE))
+		return;
+	fmt_age(t, sizeof(t), ex->ru.utime_ns);
+	sb_puts(b, " user ");
+	sb_puts(b, t);
+	fmt_age(t, sizeof(t), ex->ru.stime_ns);
+	sb_puts(b, " sys ");
+	sb_puts(b, t);
+	sb_puts(b, " rss ");
+	if (ex->ru.maxrss_kb >= 10240) {
+		sb_putu(b, ex->ru.maxrss_kb / 1024);
+		sb_putn(b, "M", 1);
+	} else {
+		sb_putu(b, ex->ru.maxrss_kb);
+		sb_putn(b, "K", 1);
+	}
+}
+
 int fmt_text(char *buf, size_t len, const struct et_exit *ex, const struct fmt_ctx *ctx)
 {
 	char comm[4 * ET_COMM_SIZE + 1], status[64], age[32];
@@ -384,8 +427,11 @@ int fmt_text(char *buf, size_t len, const struct et_exit *ex, const struct fmt_c
 	sb_init(&sb, status, sizeof(status));
 	if (ex->source == ET_SRC_NONE) {
 		sb_puts(&sb, "ended, status unknown");
+	} else if (ex->flags & ET_EXIT_OOM) {
+		sb_puts(&sb, "oom-killed");
 	} else {
 		sb_status(&sb, ex->status);
+		sb_killer(&sb, ex);
 		if (ex->flags & ET_EXIT_THREAD)
 			sb_puts(&sb, " (thread)");
 		else if (ex->source != ET_SRC_BPF)
@@ -412,7 +458,12 @@ int fmt_text(char *buf, size_t len, const struct et_exit *ex, const struct fmt_c
 	sb_putn(&b, " ", 1);
 	sb_put_left(&b, status, 24);
 	sb_putn(&b, " ", 1);
-	sb_puts(&b, age);
+	if (ctx->rusage) {
+		sb_put_left(&b, age, 8);
+		sb_rusage_text(&b, ex);
+	} else {
+		sb_puts(&b, age);
+	}
 	sb_putn(&b, "\n", 1);
 	return b.full ? -ENOSPC : (int)b.used;
 }
@@ -442,6 +493,65 @@ static void sb_json_chain(struct sbuf *b, const struct et_exit *ex)
 		sb_puts(b, "\"}");
 	}
 	sb_putn(b, "]", 1);
+}
+
+static const char *origin_name(int origin)
+{
+	switch (origin) {
+	case ET_ORIGIN_UNKNOWN:
+		return "\"unknown\"";
+	case ET_ORIGIN_USER:
+		return "\"user\"";
+	case ET_ORIGIN_KERNEL:
+		return "\"kernel\"";
+	case ET_ORIGIN_OOM:
+		return "\"oom\"";
+	case ET_ORIGIN_SELF:
+		return "\"self\"";
+	default:
+		return "null";
+	}
+}
+
+/* ,"signal_origin":..,"killer":{..}|null,"oom_killed":..,"rusage":{..}|null */
+static void sb_json_why(struct sbuf *b, const struct et_exit *ex)
+{
+	char comm[6 * ET_COMM_SIZE + 1];
+
+	sb_puts(b, ",\"signal_origin\":");
+	sb_puts(b, origin_name(ex->origin));
+	if (ex->origin == ET_ORIGIN_USER || ex->origin == ET_ORIGIN_SELF) {
+		esc_json(comm, sizeof(comm), ex->killer_comm,
+			 strnlen(ex->killer_comm, sizeof(ex->killer_comm)));
+		sb_json_int(b, ",\"killer\":{\"pid\":", ex->killer_pid, false);
+		sb_json_int(b, ",\"tid\":", ex->killer_tid, false);
+		sb_json_int(b, ",\"uid\":", (long long)ex->killer_uid, false);
+		sb_puts(b, ",\"comm\":\"");
+		sb_puts(b, comm);
+		sb_puts(b, "\"}");
+	} else {
+		sb_puts(b, ",\"killer\":null");
+	}
+	sb_puts(b, (ex->flags & ET_EXIT_OOM) ? ",\"oom_killed\":true" : ",\"oom_killed\":false");
+	if (!(ex->flags & ET_EXIT_RUSAGE)) {
+		sb_puts(b, ",\"rusage\":null");
+		return;
+	}
+	sb_puts(b, ",\"rusage\":{\"utime_ns\":");
+	sb_putu(b, ex->ru.utime_ns);
+	sb_puts(b, ",\"stime_ns\":");
+	sb_putu(b, ex->ru.stime_ns);
+	sb_puts(b, ",\"maxrss_kb\":");
+	sb_putu(b, ex->ru.maxrss_kb);
+	sb_puts(b, ",\"minflt\":");
+	sb_putu(b, ex->ru.minflt);
+	sb_puts(b, ",\"majflt\":");
+	sb_putu(b, ex->ru.majflt);
+	sb_puts(b, ",\"nvcsw\":");
+	sb_putu(b, ex->ru.nvcsw);
+	sb_puts(b, ",\"nivcsw\":");
+	sb_putu(b, ex->ru.nivcsw);
+	sb_putn(b, "}", 1);
 }
 
 int fmt_json(char *buf, size_t len, const struct et_exit *ex, const struct fmt_ctx *ctx)
@@ -495,6 +605,7 @@ int fmt_json(char *buf, size_t len, const struct et_exit *ex, const struct fmt_c
 	sb_json_int(&b, "\",\"fork_ppid\":", ex->fork_ppid, !ex->fork_ppid);
 	sb_puts(&b, ",\"chain\":");
 	sb_json_chain(&b, ex);
+	sb_json_why(&b, ex);
 	sb_puts(&b, "}\n");
 	return b.full ? -ENOSPC : (int)b.used;
 }

@@ -12,6 +12,7 @@ struct fmt_ctx {
 	int64_t boot_to_real_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	bool threads;			/* -T: a TID column */
 	bool utc;			/* text times in UTC, not local time */
+	bool rusage;			/* -r: CPU and memory after the age */
 };
 
 /* A line is never longer than this, newline and NUL included. */

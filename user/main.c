@@ -783,7 +783,8 @@ int main(int argc, char **argv)
 
 	eo.flags = (c->npins || c->cmd.pid ? 0 : ET_OPEN_HOST) |
 		   (c->o.threads ? ET_OPEN_THREADS : 0) | (c->o.failed ? ET_OPEN_FAILED : 0) |
-		   (c->o.follow || c->cmd.pid ? ET_OPEN_FOLLOW : 0);
+		   (c->o.follow || c->cmd.pid ? ET_OPEN_FOLLOW : 0) | ET_OPEN_WHY |
+		   (c->o.rusage || c->o.json ? ET_OPEN_RUSAGE : 0);
 	eo.comms = c->o.comms;
 	eo.ncomms = (unsigned int)c->o.ncomms;
 	eo.uids = c->uids;
@@ -851,6 +852,7 @@ int main(int argc, char **argv)
 
 	c->fmt.boot_to_real_ns = boot_to_real_ns();
 	c->fmt.threads = c->o.threads;
+	c->fmt.rusage = c->o.rusage;
 	emit_start(c);
 	if (c->cmd.pid) {
 		/* the timeout counts from here: CMD runs from now on */

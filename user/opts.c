@@ -34,6 +34,8 @@ const char opts_usage[] =
 "      --timeout SECONDS   stop after SECONDS (fractions allowed)\n"
 "      --summary           at the end, counts and the failures with their\n"
 "                          parent chains\n"
+"  -r, --rusage            CPU time and peak memory of each process, as wait4()\n"
+"                          (always in JSON)\n"
 "  -o, --output FILE       write reports to FILE (default: stdout; stderr with CMD)\n"
 "  -j, --json              JSON lines instead of text\n"
 "      --ringbuf-size KIB  BPF ring buffer size in KiB, a power of 2 (default 512)\n"
@@ -305,6 +307,7 @@ static const struct option long_opts[] = {
 	{ "any", no_argument, NULL, OPT_ANY },
 	{ "count", required_argument, NULL, 'n' },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "rusage", no_argument, NULL, 'r' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -328,7 +331,7 @@ int opts_parse(struct opts *o, int argc, char *const argv[], long pid_max, char 
 	optind = 0;
 	opterr = 0;
 	/* "+": options end at the command's name, whose own options follow */
-	while ((c = getopt_long(argc, argv, "+:p:Txfu:n:o:jvhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:Txfu:n:o:rjvhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			ret = add_pid_list(o, optarg, pid_max, err, errlen);
@@ -356,6 +359,9 @@ int opts_parse(struct opts *o, int argc, char *const argv[], long pid_max, char 
 			break;
 		case OPT_SUMMARY:
 			o->summary = true;
+			break;
+		case 'r':
+			o->rusage = true;
 			break;
 		case 'o':
 			o->output = optarg;

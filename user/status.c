@@ -152,3 +152,20 @@ int signal_parse(const char *s)
 	}
 	return -1;
 }
+
+void status_cputime_adjust(uint64_t utime, uint64_t stime, uint64_t rtime, uint64_t *ut,
+			   uint64_t *st)
+{
+	if (stime == 0) {
+		*st = 0;
+		*ut = rtime;
+	} else if (utime == 0) {
+		*st = rtime;
+		*ut = 0;
+	} else {
+		*st = (uint64_t)((unsigned __int128)stime * rtime / (stime + utime));
+		if (*st > rtime)
+			*st = rtime;
+		*ut = rtime - *st;
+	}
+}

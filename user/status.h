@@ -4,6 +4,7 @@
 #define ET_STATUS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum et_code {
 	ET_CODE_UNKNOWN = 0,	/* the process ended, its status is not known */
@@ -39,5 +40,13 @@ const char *signal_name(int sig);
 
 /* Parse "SIGKILL", "KILL", "9", "RTMIN+3": the number, or -1. */
 int signal_parse(const char *s);
+
+/*
+ * The kernel's cputime_adjust(): the exact total rtime split in the
+ * proportion of the tick-sampled utime and stime, as getrusage() and
+ * wait4() report it.
+ */
+void status_cputime_adjust(uint64_t utime, uint64_t stime, uint64_t rtime, uint64_t *ut,
+			   uint64_t *st);
 
 #endif /* ET_STATUS_H */

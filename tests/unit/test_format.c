@@ -127,7 +127,8 @@ static void test_json_line(void **state)
 		"\"tid\":1235,\"ppid\":1,\"uid\":1000,\"comm\":\"worker\",\"status\":9,"
 		"\"code\":\"killed\",\"exit_code\":null,\"signal\":9,\"signal_name\":\"SIGKILL\","
 		"\"core_dumped\":false,\"si_code\":2,\"si_status\":9,\"age_ns\":1500000000,"
-		"\"cgroup_id\":77,\"source\":\"bpf\",\"fork_ppid\":null,\"chain\":[]}\n");
+		"\"cgroup_id\":77,\"source\":\"bpf\",\"fork_ppid\":null,\"chain\":[],"
+		"\"signal_origin\":null,\"killer\":null,\"oom_killed\":false,\"rusage\":null}\n");
 
 	ex = sample(255 << 8);
 	fmt_json(b, sizeof(b), &ex, &ctx);
@@ -265,7 +266,7 @@ static void test_followed_json(void **state)
 	strcpy(ex.chain[1].comm, "make");
 	fmt_json(b, sizeof(b), &ex, &ctx);
 	assert_non_null(strstr(b, ",\"fork_ppid\":900,\"chain\":[{\"pid\":900,\"comm\":\"g\\\"cc\"},"
-				  "{\"pid\":800,\"comm\":\"make\"}]}\n"));
+				  "{\"pid\":800,\"comm\":\"make\"}],"));
 	/* a corrupt count never reads past the array */
 	ex.nchain = 99;
 	assert_true(fmt_json(b, sizeof(b), &ex, &ctx) > 0);
@@ -329,6 +330,66 @@ static void test_failure_line(void **state)
 	assert_string_equal(b, "failed: 1234 worker killed SIGKILL\n");
 }
 
+static void test_why_text(void **state)
+{
+	struct et_exit ex = sample(SIGTERM);
+	char b[FMT_LINE_MAX];
+
+	ex.origin = ET_ORIGIN_USER;
+	ex.killer_pid = 4321;
+	ex.killer_tid = 4322;
+	strcpy(ex.killer_comm, "super\x1bvisor");
+	fmt_text(b, sizeof(b), &ex, &ctx);
+	assert_non_null(strstr(b, " killed SIGTERM by 4321 (super\\x1bvisor) "));
+	ex.origin = ET_ORIGIN_SELF;
+	ex.status = SIGABRT | 0x80;
+	fmt_text(b, sizeof(b), &ex, &ctx);
+	assert_non_null(strstr(b, " dumped SIGABRT by itself "));
+	ex.origin = ET_ORIGIN_KERNEL;
+	ex.status = SIGSEGV;
+	fmt_text(b, sizeof(b), &ex, &ctx);
+	assert_non_null(strstr(b, " killed SIGSEGV "));
+	assert_null(strstr(b, " by "));
+	ex.origin = ET_ORIGIN_OOM;
+	ex.flags |= ET_EXIT_OOM;
+	ex.status = SIGKILL;
+	fmt_text(b, sizeof(b), &ex, &ctx);
+	assert_non_null(strstr(b, " oom-killed "));
+}
+
+static void test_why_json(void **state)
+{
+	struct et_exit ex = sample(SIGKILL);
+	struct fmt_ctx rctx = ctx;
+	char b[FMT_LINE_MAX];
+
+	ex.origin = ET_ORIGIN_USER;
+	ex.killer_pid = 4321;
+	ex.killer_tid = 4322;
+	ex.killer_uid = 1000;
+	strcpy(ex.killer_comm, "a\"b");
+	ex.flags |= ET_EXIT_RUSAGE;
+	ex.ru.utime_ns = 1500000;
+	ex.ru.stime_ns = 2;
+	ex.ru.maxrss_kb = 12345;
+	ex.ru.minflt = 4;
+	ex.ru.majflt = 5;
+	ex.ru.nvcsw = 6;
+	ex.ru.nivcsw = 7;
+	fmt_json(b, sizeof(b), &ex, &ctx);
+	assert_non_null(strstr(b, ",\"signal_origin\":\"user\",\"killer\":{\"pid\":4321,\"tid\":4322,"
+				  "\"uid\":1000,\"comm\":\"a\\\"b\"},\"oom_killed\":false,"
+				  "\"rusage\":{\"utime_ns\":1500000,\"stime_ns\":2,\"maxrss_kb\":12345,"
+				  "\"minflt\":4,\"majflt\":5,\"nvcsw\":6,\"nivcsw\":7}}\n"));
+	ex.origin = ET_ORIGIN_UNKNOWN;
+	fmt_json(b, sizeof(b), &ex, &ctx);
+	assert_non_null(strstr(b, ",\"signal_origin\":\"unknown\",\"killer\":null,"));
+	/* -r in text: the age column, then the use */
+	rctx.rusage = true;
+	fmt_text(b, sizeof(b), &ex, &rctx);
+	assert_non_null(strstr(b, "1.50s    user 1.5ms sys 0us rss 12M\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +401,8 @@ int main(void)
 		cmocka_unit_test(test_followed_json),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_failure_line),
+		cmocka_unit_test(test_why_text),
+		cmocka_unit_test(test_why_json),
 		cmocka_unit_test(test_escape_text),
 		cmocka_unit_test(test_escape_json),
 		cmocka_unit_test(test_escape_random_bytes),

@@ -111,9 +111,30 @@ static void test_signal_parse(void **state)
 	assert_int_equal(signal_parse("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), -1);
 }
 
+/* cputime_adjust(): the exact total, split as the samples are. */
+static void test_cputime_adjust(void **state)
+{
+	uint64_t ut, st;
+
+	status_cputime_adjust(300, 100, 1000, &ut, &st);
+	assert_int_equal(st, 250);
+	assert_int_equal(ut, 750);
+	status_cputime_adjust(0, 0, 1000, &ut, &st);	/* no samples: user */
+	assert_int_equal(ut, 1000);
+	assert_int_equal(st, 0);
+	status_cputime_adjust(0, 7, 1000, &ut, &st);
+	assert_int_equal(st, 1000);
+	assert_int_equal(ut, 0);
+	/* no overflow with large values */
+	status_cputime_adjust(1ULL << 62, 1ULL << 62, 1ULL << 62, &ut, &st);
+	assert_int_equal(st, 1ULL << 61);
+	assert_int_equal(ut, 1ULL << 61);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cputime_adjust),
 		cmocka_unit_test(test_matches_libc_macros),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_code_names),
