@@ -33,7 +33,7 @@ _exittrace()
 		return ;;
 	esac
 	COMPREPLY=($(compgen -W "-p --pid -f --follow -T --threads -x --failed --comm -u --uid
-		--any -n --count --timeout --summary -o --output -j --json --ringbuf-size
+		--any -n --count --timeout --summary -r --rusage -o --output -j --json --ringbuf-size
 		--max-targets --coalesce-us --attach -v --verbose -h --help -V --version --" -- "$cur"))
 }
 complete -F _exittrace exittrace
