@@ -339,27 +339,64 @@ static void test_signal_before_tracing_is_unknown(void **state)
 
 /* ---- OOM ---- */
 
-/* The cgroup v1 memory controller's mount, from mountinfo; or NULL. */
-static const char *memory_v1_mount(void)
+static bool write_file(const char *dir, const char *file, const char *text);
+
+static bool file_has(const char *dir, const char *file, const char *word)
+{
+	char path[768], buf[512];
+	FILE *f;
+	bool has = false;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "re");
+	if (f) {
+		has = fgets(buf, sizeof(buf), f) && strstr(buf, word);
+		fclose(f);
+	}
+	return has;
+}
+
+/*
+ * A memory cgroup to put a process in, from mountinfo: the v1 memory
+ * controller's mount, or else a cgroup2 mount that has (or can be given)
+ * the memory controller. *v2 says which; NULL when neither.
+ */
+static const char *memory_mount(bool *v2)
 {
 	static char path[512];
-	char line[1024], fstype[64], opts[512];
+	char line[1024], fstype[64], opts[512], mnt[512];
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	const char *sep;
-	bool found = false;
+	bool v1 = false, found2 = false;
 
 	if (!f)
 		return NULL;
-	while (!found && fgets(line, sizeof(line), f)) {
+	while (fgets(line, sizeof(line), f)) {
 		sep = strstr(line, " - ");
-		if (!sep || sscanf(sep, " - %63s %*s %511s", fstype, opts) != 2)
+		if (!sep || sscanf(sep, " - %63s %*s %511s", fstype, opts) != 2 ||
+		    sscanf(line, "%*d %*d %*s %*s %511s", mnt) != 1)
 			continue;
-		if (strcmp(fstype, "cgroup") || !strstr(opts, "memory"))
-			continue;
-		found = sscanf(line, "%*d %*d %*s %*s %511s", path) == 1;
+		if (!strcmp(fstype, "cgroup") && strstr(opts, "memory")) {
+			strcpy(path, mnt);
+			v1 = true;
+			break;
+		}
+		if (!strcmp(fstype, "cgroup2") && !found2 && file_has(mnt, "cgroup.controllers",
+								      "memory")) {
+			strcpy(path, mnt);
+			found2 = true;
+		}
 	}
 	fclose(f);
-	return found ? path : NULL;
+	*v2 = !v1;
+	if (v1)
+		return path;
+	if (!found2)
+		return NULL;
+	/* children of the v2 root get memory only if it is delegated */
+	if (!file_has(path, "cgroup.subtree_control", "memory"))
+		write_file(path, "cgroup.subtree_control", "+memory");
+	return file_has(path, "cgroup.subtree_control", "memory") ? path : NULL;
 }
 
 static bool write_file(const char *dir, const char *file, const char *text)
@@ -391,7 +428,8 @@ static int do_eat_memory(void *arg)
 
 static void test_oom_kill(void **state)
 {
-	const char *mnt = memory_v1_mount();
+	bool v2;
+	const char *mnt = memory_mount(&v2);
 	char dir[600], pid[16];
 	struct tracer tr;
 	struct child ch;
@@ -400,14 +438,19 @@ static void test_oom_kill(void **state)
 
 	require_bpf();
 	if (!mnt) {
-		print_message("no cgroup v1 memory controller here: skipped\n");
+		print_message("no memory cgroup controller here: skipped\n");
 		skip();
 	}
 	snprintf(dir, sizeof(dir), "%s/exittrace-test-%d", mnt, (int)getpid());
 	if (mkdir(dir, 0755) && errno != EEXIST)
 		fail_msg("mkdir %s: %s", dir, strerror(errno));
-	assert_true(write_file(dir, "memory.limit_in_bytes", "33554432"));
-	write_file(dir, "memory.swappiness", "0");
+	if (v2) {
+		assert_true(write_file(dir, "memory.max", "33554432"));
+		write_file(dir, "memory.swap.max", "0");
+	} else {
+		assert_true(write_file(dir, "memory.limit_in_bytes", "33554432"));
+		write_file(dir, "memory.swappiness", "0");
+	}
 	child_spawn(&ch, do_eat_memory, NULL);
 	snprintf(pid, sizeof(pid), "%d", (int)ch.pid);
 	assert_true(write_file(dir, "cgroup.procs", pid));
