@@ -70,14 +70,16 @@ struct {
 } uids SEC(".maps");
 
 /*
- * The last signal that terminates by default generated for each process
- * (key: tgid), so that a death by signal can name its sender. Removed at
- * exit; LRU, so that processes that survive their signals cannot fill it.
+ * The last sender of each signal that terminates by default, per process
+ * (key: tgid and signal), so that a death by signal can name its sender.
+ * Removed at exit; LRU (sized by userspace for its per-CPU caches), so that
+ * the signals processes survive cannot fill it; each value carries its
+ * target's start time, so an entry never outlives its process's identity.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(max_entries, 16384);		/* resized by userspace */
+	__type(key, struct et_killer_key);
 	__type(value, struct et_killer);
 } killers SEC(".maps");
 
@@ -219,27 +221,50 @@ static __always_inline void send_idle(void)
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 }
 
-/* wait4()'s rusage counters of a process whose last thread is task. */
+/* Threads summed for rusage; past this, the record says it is partial. */
+#define RUSAGE_MAX_THREADS 256
+
+/*
+ * wait4()'s rusage counters of a process whose last thread is task, as
+ * getrusage(RUSAGE_BOTH) sums them when the parent reaps it: signal_struct
+ * holds the threads already released and the reaped children; every thread
+ * still on the thread list (this one, a zombie leader, threads still in
+ * their own do_exit()) adds its own.
+ */
 static __always_inline void fill_rusage(struct task_struct *task, struct et_rusage_raw *ru)
 {
 	struct signal_struct *sig = BPF_CORE_READ(task, signal);
 	__u64 maxrss = BPF_CORE_READ(sig, maxrss), cmaxrss = BPF_CORE_READ(sig, cmaxrss);
+	struct list_head *head = &sig->thread_head, *pos;
+	struct task_struct *t;
+	int i;
 
-	ru->utime = BPF_CORE_READ(sig, utime) + BPF_CORE_READ(task, utime);
-	ru->stime = BPF_CORE_READ(sig, stime) + BPF_CORE_READ(task, stime);
-	ru->sum_exec = BPF_CORE_READ(sig, sum_sched_runtime) +
-		       BPF_CORE_READ(task, se.sum_exec_runtime);
+	ru->utime = BPF_CORE_READ(sig, utime);
+	ru->stime = BPF_CORE_READ(sig, stime);
+	ru->sum_exec = BPF_CORE_READ(sig, sum_sched_runtime);
 	ru->cutime = BPF_CORE_READ(sig, cutime);
 	ru->cstime = BPF_CORE_READ(sig, cstime);
 	ru->maxrss = maxrss > cmaxrss ? maxrss : cmaxrss;
-	ru->minflt = BPF_CORE_READ(sig, min_flt) + BPF_CORE_READ(task, min_flt) +
-		     BPF_CORE_READ(sig, cmin_flt);
-	ru->majflt = BPF_CORE_READ(sig, maj_flt) + BPF_CORE_READ(task, maj_flt) +
-		     BPF_CORE_READ(sig, cmaj_flt);
-	ru->nvcsw = BPF_CORE_READ(sig, nvcsw) + BPF_CORE_READ(task, nvcsw) +
-		    BPF_CORE_READ(sig, cnvcsw);
-	ru->nivcsw = BPF_CORE_READ(sig, nivcsw) + BPF_CORE_READ(task, nivcsw) +
-		     BPF_CORE_READ(sig, cnivcsw);
+	ru->minflt = BPF_CORE_READ(sig, min_flt) + BPF_CORE_READ(sig, cmin_flt);
+	ru->majflt = BPF_CORE_READ(sig, maj_flt) + BPF_CORE_READ(sig, cmaj_flt);
+	ru->nvcsw = BPF_CORE_READ(sig, nvcsw) + BPF_CORE_READ(sig, cnvcsw);
+	ru->nivcsw = BPF_CORE_READ(sig, nivcsw) + BPF_CORE_READ(sig, cnivcsw);
+	pos = BPF_CORE_READ(sig, thread_head.next);
+	for (i = 0; i < RUSAGE_MAX_THREADS; i++) {
+		if (!pos || pos == head)
+			break;
+		t = container_of(pos, struct task_struct, thread_node);
+		ru->utime += BPF_CORE_READ(t, utime);
+		ru->stime += BPF_CORE_READ(t, stime);
+		ru->sum_exec += BPF_CORE_READ(t, se.sum_exec_runtime);
+		ru->minflt += BPF_CORE_READ(t, min_flt);
+		ru->majflt += BPF_CORE_READ(t, maj_flt);
+		ru->nvcsw += BPF_CORE_READ(t, nvcsw);
+		ru->nivcsw += BPF_CORE_READ(t, nivcsw);
+		pos = BPF_CORE_READ(pos, next);
+	}
+	ru->threads = i;
+	ru->complete = !pos || pos == head;
 }
 
 /* One record; with chain, the ancestors of a failure in a followed tree;
@@ -248,23 +273,29 @@ static __always_inline void report(struct task_struct *task, struct task_struct 
 				   __u32 tgid, __u32 flags, __u32 status, __u32 code, __u32 uid,
 				   __u32 fparent, __u64 start, struct et_comm_key *comm, bool chain)
 {
-	bool dead = flags & ET_F_GROUP_DEAD, ru;
-	struct et_killer *k = NULL;
+	bool dead = flags & ET_F_GROUP_DEAD, ru, killer = false;
+	struct et_killer_key kk = { .tgid = tgid, .sig = status & 0x7f };
+	struct et_killer k = {}, *kp;
 	struct et_event_ext *x;
 	struct et_event *e;
-	__u32 sig = status & 0x7f;
 
-	if (want_why && dead && sig && sig != 0x7f) {
-		k = bpf_map_lookup_elem(&killers, &tgid);
-		if (k && k->sig != sig)
-			k = NULL;	/* it died of another signal */
-		if (k)
+	if (want_why && dead && kk.sig && kk.sig != 0x7f) {
+		/* LRU values are recycled at once: copy, then check whose */
+		kp = bpf_map_lookup_elem(&killers, &kk);
+		if (kp) {
+			__builtin_memcpy(&k, kp, sizeof(k));
+			killer = k.sig == kk.sig && k.target_start == start;
+			bpf_map_delete_elem(&killers, &kk);
+		}
+		if (killer)
 			flags |= ET_F_KILLER;
-		if (BPF_CORE_READ(task, signal, oom_mm))
+		/* the OOM killer's mark; a victim already on its way out of
+		 * another signal gets the mark but no SIGKILL */
+		if (kk.sig == 9 && BPF_CORE_READ(task, signal, oom_mm))
 			flags |= ET_F_OOM;
 	}
 	ru = want_rusage && dead;
-	if (chain || k || (flags & ET_F_OOM) || ru) {
+	if (chain || killer || (flags & ET_F_OOM) || ru) {
 		x = bpf_ringbuf_reserve(&events, sizeof(*x), 0);
 		e = x ? &x->e : NULL;
 		flags |= ET_F_EXT;
@@ -296,8 +327,8 @@ static __always_inline void report(struct task_struct *task, struct task_struct 
 		__builtin_memset(&x->ru, 0, sizeof(x->ru));
 		if (chain)
 			e->nchain = fill_chain(leader, x->chain);
-		if (k)
-			__builtin_memcpy(&x->killer, k, sizeof(x->killer));
+		if (killer)
+			__builtin_memcpy(&x->killer, &k, sizeof(x->killer));
 		if (ru) {
 			fill_rusage(task, &x->ru);
 			e->flags |= ET_F_RUSAGE;
@@ -389,8 +420,7 @@ static __always_inline int on_exit(unsigned long long *ctx, struct task_struct *
 	if (keep)
 		report(task, leader, tgid, flags, status, code, uid, fparent, start, &comm,
 		       follow && dead && status && t);
-	if (want_why && dead)
-		bpf_map_delete_elem(&killers, &tgid);
+
 	if (followed && dead)
 		leave_tree();
 	return 0;
@@ -450,59 +480,77 @@ static __always_inline bool ends_by_default(int sig)
 }
 
 #define ET_SI_USER	0
-#define ET_SI_QUEUE	(-1)
-#define ET_SI_TKILL	(-6)
+#define ET_SI_TIMER	(-2)
+#define ET_SI_SIGIO	(-5)
 #define ET_SI_KERNEL	0x80
+#define ET_PF_KTHREAD	0x00200000
+
+/* How long a handler may take to re-raise the signal it caught and still
+ * have the signal blamed on its first sender. */
+#define RERAISE_NS (10ULL * 1000000000ULL)
 
 /*
- * signal_generate runs in the sender, as the signal is queued: who sent a
- * signal that would end the target if not handled. SEND_SIG_NOINFO (0) and
- * SEND_SIG_PRIV (1) stand for siginfo from inside the kernel (SIGPIPE, the
- * tty, the OOM killer, timers); a real siginfo's si_code says whether a
- * process sent it (SI_USER, SI_QUEUE, SI_TKILL) or the kernel (a fault, a
- * timer). A handler that re-raises the signal it caught keeps its first
- * sender. Group kills land on the thread group: keyed by tgid.
+ * signal_generate runs as the signal is queued, mostly in the sender: who
+ * sent a signal that would end the target if not handled. As the kernel
+ * has it (SI_FROMUSER), an si_code <= 0 was sent by a process: kill(),
+ * sigqueue(), tgkill(), a pidfd, glibc's SI_ASYNCIO; except SI_TIMER and
+ * SI_SIGIO, which fire from a timer or I/O completion in whatever context.
+ * si_code > 0 is the kernel's: a fault, SI_KERNEL. SEND_SIG_PRIV (1) is the
+ * kernel's too (the tty, the OOM killer, rlimits); SEND_SIG_NOINFO (0) means
+ * "SI_USER from current": a process (cgroup.kill, a parent-death signal),
+ * unless current is a kernel thread or the target itself (SIGPIPE, SIGXFSZ).
+ * A sender that is the target is "self", but a handler that re-raises the
+ * signal it caught keeps its first sender, for RERAISE_NS. Group kills land
+ * on the thread group: keyed by tgid.
  */
 static __always_inline int on_signal(int sig, struct kernel_siginfo *info,
 				     struct task_struct *task, int result)
 {
+	struct et_killer_key kk = {};
 	struct et_killer k = {}, *old;
 	struct task_struct *cur, *cl;
-	__u32 tgid;
 	unsigned long ip = (unsigned long)info;
+	bool process;
+	__u32 ctgid;
 
 	/* TRACE_SIGNAL_DELIVERED, TRACE_SIGNAL_LOSE_INFO: it was queued */
 	if ((result != 0 && result != 4) || !ends_by_default(sig))
 		return 0;
-	tgid = BPF_CORE_READ(task, tgid);
-	if (targets_only && !bpf_map_lookup_elem(&targets, &tgid))
+	kk.tgid = BPF_CORE_READ(task, tgid);
+	kk.sig = sig;
+	if (targets_only && !bpf_map_lookup_elem(&targets, &kk.tgid))
 		return 0;
 	cur = (struct task_struct *)bpf_get_current_task();
+	ctgid = BPF_CORE_READ(cur, tgid);
 	k.time_ns = bpf_ktime_get_boot_ns();
+	k.target_start = start_boottime(BPF_CORE_READ(task, group_leader));
 	k.sig = sig;
-	if (ip == 0 || ip == 1) {
-		k.code = ip ? ET_SI_KERNEL : ET_SI_USER;
-		k.origin = ET_KORIGIN_KERNEL;
+	if (ip == 1) {
+		k.code = ET_SI_KERNEL;
+		process = false;
+	} else if (ip == 0) {
+		k.code = ET_SI_USER;
+		process = ctgid != kk.tgid && !(BPF_CORE_READ(cur, flags) & ET_PF_KTHREAD);
 	} else {
 		k.code = BPF_CORE_READ(info, si_code);
-		if (k.code == ET_SI_USER || k.code == ET_SI_QUEUE || k.code == ET_SI_TKILL)
-			k.origin = BPF_CORE_READ(cur, tgid) == tgid ? ET_KORIGIN_SELF
-								     : ET_KORIGIN_USER;
-		else
-			k.origin = ET_KORIGIN_KERNEL;
+		process = k.code <= 0 && k.code != ET_SI_TIMER && k.code != ET_SI_SIGIO;
 	}
-	old = bpf_map_lookup_elem(&killers, &tgid);
-	if (old && old->sig == (__u32)sig && old->origin == ET_KORIGIN_USER &&
-	    k.origin == ET_KORIGIN_SELF)
+	if (!process)
+		k.origin = ET_KORIGIN_KERNEL;
+	else
+		k.origin = ctgid == kk.tgid ? ET_KORIGIN_SELF : ET_KORIGIN_USER;
+	old = bpf_map_lookup_elem(&killers, &kk);
+	if (old && k.origin == ET_KORIGIN_SELF && old->origin != ET_KORIGIN_SELF &&
+	    old->target_start == k.target_start && k.time_ns - old->time_ns < RERAISE_NS)
 		return 0;
-	if (k.origin == ET_KORIGIN_USER || k.origin == ET_KORIGIN_SELF) {
+	if (process) {
 		cl = BPF_CORE_READ(cur, group_leader);
 		k.pid = BPF_CORE_READ(cur, pid);
-		k.tgid = BPF_CORE_READ(cur, tgid);
+		k.tgid = ctgid;
 		k.uid = BPF_CORE_READ(cur, real_cred, uid.val);
 		BPF_CORE_READ_STR_INTO(&k.comm, cl, comm);
 	}
-	bpf_map_update_elem(&killers, &tgid, &k, BPF_ANY);
+	bpf_map_update_elem(&killers, &kk, &k, BPF_ANY);
 	return 0;
 }
 

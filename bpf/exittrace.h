@@ -61,10 +61,17 @@ enum et_sig_origin {
 	ET_KORIGIN_SELF,	/* the process signalled itself (raise, abort) */
 };
 
-/* The last signal that terminates by default generated for a process
- * (value of the killers map, key: tgid), from signal_generate. */
+/* Key of the killers map: a process and a signal. */
+struct et_killer_key {
+	__u32 tgid;
+	__u32 sig;
+};
+
+/* The last time a signal that terminates by default was generated for a
+ * process (value of the killers map), from signal_generate. */
 struct et_killer {
 	__u64 time_ns;		/* CLOCK_BOOTTIME */
+	__u64 target_start;	/* the target's start_boottime: its identity */
 	__u32 sig;
 	__s32 code;		/* si_code */
 	__u32 origin;		/* enum et_sig_origin */
@@ -80,6 +87,8 @@ struct et_killer {
  * cputime_adjust() does. */
 struct et_rusage_raw {
 	__u64 utime, stime, sum_exec;	/* ns: tick-sampled split, exact total */
+	__u32 threads;			/* threads summed (capped: see the BPF side) */
+	__u32 complete;			/* every thread was summed */
 	__u64 cutime, cstime;		/* ns: reaped children, already scaled */
 	__u64 maxrss;			/* pages: max of own and children's */
 	__u64 minflt, majflt, nvcsw, nivcsw;	/* own + children's */

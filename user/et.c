@@ -39,7 +39,7 @@
 #include "status.h"
 
 _Static_assert(sizeof(struct et_event) == 80, "et_event layout is shared with BPF");
-_Static_assert(sizeof(struct et_event_ext) == 80 + 20 * ET_CHAIN_MAX + 48 + 80, "et_event_ext layout");
+_Static_assert(sizeof(struct et_event_ext) == 80 + 20 * ET_CHAIN_MAX + 56 + 88, "et_event_ext layout");
 _Static_assert(offsetof(struct et_exit, ru) % 8 == 0, "struct et_exit is ABI: ru aligned");
 _Static_assert(sizeof(struct et_target) == 16, "et_target layout is shared with BPF");
 _Static_assert(ET_COMM_SIZE == ET_COMM_LEN, "comm sizes differ");
@@ -1093,7 +1093,7 @@ static int copy_filters(struct et *h, const struct et_opts *o)
 static int load(struct et *h, const struct et_opts *o, bool raw)
 {
 	char btf_path[64];
-	int btf_fd = -1, ret;
+	int btf_fd = -1, ret, ncpus;
 
 	if (raw) {
 		btf_fd = minimal_btf(btf_path, sizeof(btf_path));
@@ -1125,6 +1125,11 @@ static int load(struct et *h, const struct et_opts *o, bool raw)
 	bpf_map__set_max_entries(h->skel->maps.targets,
 				 (o->flags & ET_OPEN_HOST) ? 1 : h->max_targets);
 	bpf_map__set_max_entries(h->skel->maps.bloom, h->max_targets);
+	/* an LRU map keeps up to 128 free entries cached per CPU: room for
+	 * 16384 processes' signals on top of those */
+	ncpus = libbpf_num_possible_cpus();
+	bpf_map__set_max_entries(h->skel->maps.killers,
+				 16384 + 256 * (uint32_t)(ncpus > 0 ? ncpus : 1));
 	bpf_map__set_autocreate(h->skel->maps.bloom, h->bloom);
 	/* one way in; fork is only needed to follow descendants */
 	bpf_program__set_autoload(raw ? h->skel->progs.exit_btf : h->skel->progs.exit_raw, false);

@@ -420,7 +420,7 @@ static void sb_rusage_text(struct sbuf *b, const struct et_exit *ex)
 
 int fmt_text(char *buf, size_t len, const struct et_exit *ex, const struct fmt_ctx *ctx)
 {
-	char comm[4 * ET_COMM_SIZE + 1], status[64], age[32];
+	char comm[4 * ET_COMM_SIZE + 1], status[160], age[32];
 	struct sbuf b, sb;
 
 	esc_text(comm, sizeof(comm), ex->comm, comm_len(ex));

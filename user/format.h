@@ -16,7 +16,7 @@ struct fmt_ctx {
 };
 
 /* A line is never longer than this, newline and NUL included. */
-#define FMT_LINE_MAX 1024
+#define FMT_LINE_MAX 2048
 
 /*
  * Escape untrusted bytes (a comm, a path) for a terminal: printable ASCII

@@ -45,13 +45,21 @@ static void *sleeper(void *arg)
 	return NULL;
 }
 
+static void reraise(int sig)
+{
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static bool reraise_term;	/* do_wait_killed: a SIGTERM handler that re-raises */
+
 /* Wait to be killed (bounded), with a second thread whose tid is sent. */
 static int do_wait_killed(void *arg)
 {
 	pthread_t th;
 
 	tid_fd = (int)(long)arg;
-	signal(SIGTERM, SIG_DFL);
+	signal(SIGTERM, reraise_term ? reraise : SIG_DFL);
 	signal(SIGUSR1, SIG_DFL);
 	if (pthread_create(&th, NULL, sleeper, NULL))
 		return 91;
@@ -72,6 +80,14 @@ static int do_segv(void *arg)
 	signal(SIGSEGV, SIG_DFL);
 	*(volatile int *)(long)arg = 1;
 	return 94;
+}
+
+/* A crash reporter's way: catch the fault, then die of it. */
+static int do_segv_reraise(void *arg)
+{
+	signal(SIGSEGV, reraise);
+	*(volatile int *)(long)arg = 1;
+	return 98;
 }
 
 static int do_sigpipe(void *arg)
@@ -215,6 +231,14 @@ static void test_killed_by_pidfd(void **state)
 	killed_by(BY_PIDFD, SIGKILL);
 }
 
+/* A handler that cleans up and re-raises: still the sender's doing. */
+static void test_handler_reraise_keeps_sender(void **state)
+{
+	reraise_term = true;
+	killed_by(BY_KILL, SIGTERM);
+	reraise_term = false;
+}
+
 /* A target that dies of its own signal, or of the kernel's. */
 static void died_of(int (*fn)(void *), void *arg, const char *want_origin, int want_sig)
 {
@@ -255,6 +279,11 @@ static void test_segv_is_kernel(void **state)
 static void test_sigpipe_is_kernel(void **state)
 {
 	died_of(do_sigpipe, NULL, "kernel", SIGPIPE);
+}
+
+static void test_reraised_fault_is_kernel(void **state)
+{
+	died_of(do_segv_reraise, (void *)16L, "kernel", SIGSEGV);
 }
 
 /* Text says it in one line: "killed SIGTERM by PID (et-killer)". */
@@ -340,6 +369,7 @@ static void test_signal_before_tracing_is_unknown(void **state)
 /* ---- OOM ---- */
 
 static bool write_file(const char *dir, const char *file, const char *text);
+static bool delegated;	/* memory_mount() turned on +memory at the v2 root */
 
 static bool file_has(const char *dir, const char *file, const char *word)
 {
@@ -393,9 +423,10 @@ static const char *memory_mount(bool *v2)
 		return path;
 	if (!found2)
 		return NULL;
-	/* children of the v2 root get memory only if it is delegated */
+	/* children of the v2 root get memory only if it is delegated (the
+	 * test takes it back after) */
 	if (!file_has(path, "cgroup.subtree_control", "memory"))
-		write_file(path, "cgroup.subtree_control", "+memory");
+		delegated = write_file(path, "cgroup.subtree_control", "+memory");
 	return file_has(path, "cgroup.subtree_control", "memory") ? path : NULL;
 }
 
@@ -458,6 +489,8 @@ static void test_oom_kill(void **state)
 	child_go(&ch);
 	ws = child_wait(&ch, true);
 	rmdir(dir);
+	if (delegated)
+		write_file(mnt, "cgroup.subtree_control", "-memory");
 	assert_true(WIFSIGNALED(ws));
 	assert_int_equal(WTERMSIG(ws), SIGKILL);
 	ev = exit_of(&tr, ch.pid);
@@ -549,6 +582,87 @@ static void test_rusage_matches_wait4(void **state)
 	tracer_close(&tr);
 }
 
+/* Threads that each spin SPIN_NS / 2; the leader leaves first
+ * (pthread_exit), the last spinner ends the process with exit(7). */
+static int spinners_left = 4;
+
+static void spin_for(long long ns)
+{
+	struct timespec a, b;
+	volatile unsigned long s = 0;
+	int k;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+	do {
+		for (k = 0; k < 100000; k++)
+			s += (unsigned long)k;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+	} while ((b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec) < ns);
+}
+
+static void *spinner(void *arg)
+{
+	spin_for(SPIN_NS / 2);
+	if (__atomic_sub_fetch(&spinners_left, 1, __ATOMIC_SEQ_CST) == 0)
+		exit(7);
+	if (arg)
+		pthread_exit(NULL);	/* the leader: a zombie from here on */
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static int do_threads_spin(void *arg)
+{
+	pthread_t th;
+	int i;
+
+	alarm(20);
+	for (i = 0; i < 3; i++)
+		if (pthread_create(&th, NULL, spinner, NULL))
+			return 1;
+	spinner(&th);		/* the leader spins too, then leaves */
+	return 2;
+}
+
+/* The leader gone first (a zombie leader), other threads still alive when
+ * the last ends the process: wait4() sums them all, and so must we. */
+static void test_rusage_threads(void **state)
+{
+	struct tracer tr;
+	struct child ch;
+	struct rusage ru;
+	json_object *ev, *r;
+	long long cpu, want_cpu;
+	int ws;
+
+	require_bpf();
+	child_spawn(&ch, do_threads_spin, NULL);
+	start_watching(&tr, ch.pid, false);
+	child_go(&ch);
+	{
+		struct pollfd pfd = { .fd = ch.pidfd, .events = POLLIN };
+
+		assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
+	}
+	assert_int_equal(wait4(ch.pid, &ws, 0, &ru), ch.pid);
+	assert_int_equal(WEXITSTATUS(ws), 7);
+	ev = exit_of(&tr, ch.pid);
+	assert_int_equal(j_int(ev, "status"), ws);
+	assert_true(json_object_object_get_ex(ev, "rusage", &r));
+	cpu = j_int(r, "utime_ns") + j_int(r, "stime_ns");
+	want_cpu = tv_ns(&ru.ru_utime) + tv_ns(&ru.ru_stime);
+	assert_true(cpu >= 2 * SPIN_NS * 9 / 10);	/* four threads, SPIN_NS / 2 each */
+	if (cpu > want_cpu || cpu < want_cpu * 9 / 10)
+		fail_msg("cpu %lld ns, wait4 %lld ns", cpu, want_cpu);
+	if (j_int(r, "minflt") > ru.ru_minflt || j_int(r, "minflt") < ru.ru_minflt * 9 / 10)
+		fail_msg("minflt %lld, wait4 %ld", j_int(r, "minflt"), ru.ru_minflt);
+	json_object_put(ev);
+	close(ch.pidfd);
+	tracer_wait(&tr, T_TIMEOUT_MS);
+	tracer_close(&tr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -564,6 +678,9 @@ int main(void)
 		cmocka_unit_test(test_signal_before_tracing_is_unknown),
 		cmocka_unit_test(test_oom_kill),
 		cmocka_unit_test(test_rusage_matches_wait4),
+		cmocka_unit_test(test_rusage_threads),
+		cmocka_unit_test(test_handler_reraise_keeps_sender),
+		cmocka_unit_test(test_reraised_fault_is_kernel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

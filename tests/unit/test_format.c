@@ -390,6 +390,46 @@ static void test_why_json(void **state)
 	assert_non_null(strstr(b, "1.50s    user 1.5ms sys 0us rss 12M\n"));
 }
 
+/* The longest line there can be: every name 15 bytes that each escape to
+ * six, a full chain, a killer, every number at its widest. It fits. */
+static void test_longest_json_line(void **state)
+{
+	struct et_exit ex;
+	char b[FMT_LINE_MAX];
+	int i, n;
+
+	memset(&ex, 0, sizeof(ex));
+	ex.pid = ex.tid = ex.ppid = ex.fork_ppid = -2147483647 - 1;
+	ex.uid = 4294967294U;
+	ex.status = SIGKILL;
+	ex.source = ET_SRC_BPF;
+	ex.flags = ET_EXIT_RUSAGE | ET_EXIT_OOM;
+	ex.start_ns = 1;
+	ex.exit_ns = UINT64_MAX;
+	ex.cgroup_id = UINT64_MAX;
+	memset(ex.comm, 0x01, ET_COMM_SIZE - 1);
+	ex.nchain = ET_CHAIN_SIZE;
+	for (i = 0; i < ET_CHAIN_SIZE; i++) {
+		ex.chain[i].pid = -2147483647 - 1;
+		memset(ex.chain[i].comm, 0x01, ET_COMM_SIZE - 1);
+	}
+	ex.origin = ET_ORIGIN_USER;
+	ex.killer_pid = ex.killer_tid = -2147483647 - 1;
+	ex.killer_uid = 4294967294U;
+	memset(ex.killer_comm, 0x01, ET_COMM_SIZE - 1);
+	memset(&ex.ru, 0xff, sizeof(ex.ru));
+	n = fmt_json(b, sizeof(b), &ex, &ctx);
+	assert_true(n > 0 && n < FMT_LINE_MAX);
+	n = fmt_text(b, sizeof(b), &ex, &ctx);
+	assert_true(n > 0);
+	n = fmt_failure(b, sizeof(b), &ex, true, false);
+	assert_true(n > 0);
+	/* the text status keeps the killer's whole name */
+	ex.flags = 0;
+	n = fmt_text(b, sizeof(b), &ex, &ctx);
+	assert_non_null(strstr(b, "\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01) "));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_failure_line),
 		cmocka_unit_test(test_why_text),
 		cmocka_unit_test(test_why_json),
+		cmocka_unit_test(test_longest_json_line),
 		cmocka_unit_test(test_escape_text),
 		cmocka_unit_test(test_escape_json),
 		cmocka_unit_test(test_escape_random_bytes),
