@@ -537,20 +537,22 @@ static void sb_json_why(struct sbuf *b, const struct et_exit *ex)
 		sb_puts(b, ",\"rusage\":null");
 		return;
 	}
-	sb_puts(b, ",\"rusage\":{\"utime_ns\":");
-	sb_putu(b, ex->ru.utime_ns);
-	sb_puts(b, ",\"stime_ns\":");
-	sb_putu(b, ex->ru.stime_ns);
-	sb_puts(b, ",\"maxrss_kb\":");
-	sb_putu(b, ex->ru.maxrss_kb);
-	sb_puts(b, ",\"minflt\":");
-	sb_putu(b, ex->ru.minflt);
-	sb_puts(b, ",\"majflt\":");
-	sb_putu(b, ex->ru.majflt);
-	sb_puts(b, ",\"nvcsw\":");
-	sb_putu(b, ex->ru.nvcsw);
-	sb_puts(b, ",\"nivcsw\":");
-	sb_putu(b, ex->ru.nivcsw);
+	const struct {
+		const char *key;
+		uint64_t v;
+	} f[] = {
+		{ "{\"utime_ns\":", ex->ru.utime_ns }, { ",\"stime_ns\":", ex->ru.stime_ns },
+		{ ",\"maxrss_kb\":", ex->ru.maxrss_kb }, { ",\"minflt\":", ex->ru.minflt },
+		{ ",\"majflt\":", ex->ru.majflt },	   { ",\"nvcsw\":", ex->ru.nvcsw },
+		{ ",\"nivcsw\":", ex->ru.nivcsw },
+	};
+	size_t i;
+
+	sb_puts(b, ",\"rusage\":");
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		sb_puts(b, f[i].key);
+		sb_putu(b, f[i].v);
+	}
 	sb_putn(b, "}", 1);
 }
 

@@ -539,33 +539,45 @@ static long long tv_ns(const struct timeval *tv)
 	return tv->tv_sec * 1000000000LL + tv->tv_usec * 1000LL;
 }
 
+/* Run fn watched, reap it with wait4() (the truth), and return its exit
+ * record's rusage object (*ev to put). */
+static json_object *rusage_run(int (*fn)(void *), int code, struct rusage *ru, json_object **ev)
+{
+	struct pollfd pfd;
+	struct tracer tr;
+	struct child ch;
+	json_object *r;
+	int ws;
+
+	require_bpf();
+	child_spawn(&ch, fn, NULL);
+	start_watching(&tr, ch.pid, false);
+	child_go(&ch);
+	pfd.fd = ch.pidfd;
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
+	assert_int_equal(wait4(ch.pid, &ws, 0, ru), ch.pid);
+	assert_int_equal(WEXITSTATUS(ws), code);
+	*ev = exit_of(&tr, ch.pid);
+	assert_int_equal(j_int(*ev, "status"), ws);
+	assert_true(json_object_object_get_ex(*ev, "rusage", &r));
+	close(ch.pidfd);
+	tracer_wait(&tr, T_TIMEOUT_MS);
+	tracer_close(&tr);
+	return r;
+}
+
 /* The same counters wait4() gives the real parent: CPU within a few
  * percent (and never for a process that did not spin), maxrss and faults
  * exact, voluntary switches at most two short (the exit path after the
  * tracepoint sleeps). */
 static void test_rusage_matches_wait4(void **state)
 {
-	struct tracer tr;
-	struct child ch;
 	struct rusage ru;
 	json_object *ev, *r;
 	long long cpu, want_cpu;
-	int ws;
 
-	require_bpf();
-	child_spawn(&ch, do_spin, NULL);
-	start_watching(&tr, ch.pid, false);
-	child_go(&ch);
-	{
-		struct pollfd pfd = { .fd = ch.pidfd, .events = POLLIN };
-
-		assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
-	}
-	assert_int_equal(wait4(ch.pid, &ws, 0, &ru), ch.pid);
-	assert_int_equal(WEXITSTATUS(ws), 5);
-	ev = exit_of(&tr, ch.pid);
-	assert_int_equal(j_int(ev, "status"), ws);
-	assert_true(json_object_object_get_ex(ev, "rusage", &r));
+	r = rusage_run(do_spin, 5, &ru, &ev);
 	cpu = j_int(r, "utime_ns") + j_int(r, "stime_ns");
 	want_cpu = tv_ns(&ru.ru_utime) + tv_ns(&ru.ru_stime);
 	assert_true(cpu >= SPIN_NS);
@@ -577,9 +589,6 @@ static void test_rusage_matches_wait4(void **state)
 	assert_true(j_int(r, "nvcsw") <= ru.ru_nvcsw && j_int(r, "nvcsw") + 2 >= ru.ru_nvcsw);
 	assert_true(j_int(r, "nivcsw") <= ru.ru_nivcsw);
 	json_object_put(ev);
-	close(ch.pidfd);
-	tracer_wait(&tr, T_TIMEOUT_MS);
-	tracer_close(&tr);
 }
 
 /* Threads that each spin SPIN_NS / 2; the leader leaves first
@@ -629,27 +638,11 @@ static int do_threads_spin(void *arg)
  * the last ends the process: wait4() sums them all, and so must we. */
 static void test_rusage_threads(void **state)
 {
-	struct tracer tr;
-	struct child ch;
 	struct rusage ru;
 	json_object *ev, *r;
 	long long cpu, want_cpu;
-	int ws;
 
-	require_bpf();
-	child_spawn(&ch, do_threads_spin, NULL);
-	start_watching(&tr, ch.pid, false);
-	child_go(&ch);
-	{
-		struct pollfd pfd = { .fd = ch.pidfd, .events = POLLIN };
-
-		assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
-	}
-	assert_int_equal(wait4(ch.pid, &ws, 0, &ru), ch.pid);
-	assert_int_equal(WEXITSTATUS(ws), 7);
-	ev = exit_of(&tr, ch.pid);
-	assert_int_equal(j_int(ev, "status"), ws);
-	assert_true(json_object_object_get_ex(ev, "rusage", &r));
+	r = rusage_run(do_threads_spin, 7, &ru, &ev);
 	cpu = j_int(r, "utime_ns") + j_int(r, "stime_ns");
 	want_cpu = tv_ns(&ru.ru_utime) + tv_ns(&ru.ru_stime);
 	assert_true(cpu >= 2 * SPIN_NS * 9 / 10);	/* four threads, SPIN_NS / 2 each */
@@ -658,9 +651,6 @@ static void test_rusage_threads(void **state)
 	if (j_int(r, "minflt") > ru.ru_minflt || j_int(r, "minflt") < ru.ru_minflt * 9 / 10)
 		fail_msg("minflt %lld, wait4 %ld", j_int(r, "minflt"), ru.ru_minflt);
 	json_object_put(ev);
-	close(ch.pidfd);
-	tracer_wait(&tr, T_TIMEOUT_MS);
-	tracer_close(&tr);
 }
 
 int main(void)
