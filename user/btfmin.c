@@ -146,7 +146,8 @@ static int put(struct out *o, const void *p, size_t n)
 		o->buf = b;
 		o->cap = cap;
 	}
-	memcpy(o->buf + o->len, p, n);
+	if (n)		/* p may be NULL for nothing */
+		memcpy(o->buf + o->len, p, n);
 	o->len += n;
 	return 0;
 }

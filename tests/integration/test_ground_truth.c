@@ -172,7 +172,8 @@ static int do_thread_segv(void *arg)
 
 	reset_signals();
 	core_limit(false);
-	pthread_create(&t, NULL, segv_thread, NULL);
+	/* an unmapped address that is not NULL (UBSan would stop a NULL store) */
+	pthread_create(&t, NULL, segv_thread, (void *)16L);
 	wait_forever();
 }
 
