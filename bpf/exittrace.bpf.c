@@ -221,7 +221,7 @@ static __always_inline void send_idle(void)
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 }
 
-/* Threads summed for rusage; past this, the record says it is partial. */
+/* Threads summed for rusage; past this, the rest is left out. */
 #define RUSAGE_MAX_THREADS 256
 
 /*
@@ -263,8 +263,6 @@ static __always_inline void fill_rusage(struct task_struct *task, struct et_rusa
 		ru->nivcsw += BPF_CORE_READ(t, nivcsw);
 		pos = BPF_CORE_READ(pos, next);
 	}
-	ru->threads = i;
-	ru->complete = !pos || pos == head;
 }
 
 /* One record; with chain, the ancestors of a failure in a followed tree;
@@ -284,7 +282,7 @@ static __always_inline void report(struct task_struct *task, struct task_struct 
 		kp = bpf_map_lookup_elem(&killers, &kk);
 		if (kp) {
 			__builtin_memcpy(&k, kp, sizeof(k));
-			killer = k.sig == kk.sig && k.target_start == start;
+			killer = k.target_start == start;	/* not a reused PID's */
 			bpf_map_delete_elem(&killers, &kk);
 		}
 		if (killer)

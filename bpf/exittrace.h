@@ -87,8 +87,6 @@ struct et_killer {
  * cputime_adjust() does. */
 struct et_rusage_raw {
 	__u64 utime, stime, sum_exec;	/* ns: tick-sampled split, exact total */
-	__u32 threads;			/* threads summed (capped: see the BPF side) */
-	__u32 complete;			/* every thread was summed */
 	__u64 cutime, cstime;		/* ns: reaped children, already scaled */
 	__u64 maxrss;			/* pages: max of own and children's */
 	__u64 minflt, majflt, nvcsw, nivcsw;	/* own + children's */

@@ -39,7 +39,7 @@
 #include "status.h"
 
 _Static_assert(sizeof(struct et_event) == 80, "et_event layout is shared with BPF");
-_Static_assert(sizeof(struct et_event_ext) == 80 + 20 * ET_CHAIN_MAX + 56 + 88, "et_event_ext layout");
+_Static_assert(sizeof(struct et_event_ext) == 80 + 20 * ET_CHAIN_MAX + 56 + 80, "et_event_ext layout");
 _Static_assert(offsetof(struct et_exit, ru) % 8 == 0, "struct et_exit is ABI: ru aligned");
 _Static_assert(sizeof(struct et_target) == 16, "et_target layout is shared with BPF");
 _Static_assert(ET_COMM_SIZE == ET_COMM_LEN, "comm sizes differ");
@@ -293,6 +293,12 @@ static void event_to_exit(const struct et_event *e, struct et_exit *ex)
 	ex->fork_ppid = (pid_t)e->fparent;
 }
 
+/* A wait status that says "killed by a signal" (not exited, not stopped). */
+static bool died_of_signal(int status)
+{
+	return (status & 0x7f) && (status & 0x7f) != 0x7f;
+}
+
 /* The kernel side's enum et_sig_origin as the public enum et_origin. */
 static int killer_origin(__u32 k)
 {
@@ -359,18 +365,6 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (e->kind != ET_KIND_EXIT)
 		return 0;	/* ET_KIND_IDLE: a wakeup for follow_live */
 	event_to_exit(e, &ex);
-	if ((e->flags & ET_F_EXT) && len >= sizeof(struct et_event_ext))
-		ext_to_exit(data, &ex, h->page_size);
-	/* a death by signal: whence, when asked (OOM above all) */
-	if ((h->flags & ET_OPEN_WHY) && (e->flags & ET_F_GROUP_DEAD) && (e->status & 0x7f) &&
-	    (e->status & 0x7f) != 0x7f) {
-		if (e->flags & ET_F_OOM) {
-			ex.origin = ET_ORIGIN_OOM;
-			ex.flags |= ET_EXIT_OOM;
-		} else if (!ex.origin) {
-			ex.origin = ET_ORIGIN_UNKNOWN;
-		}
-	}
 	dead = e->flags & ET_F_GROUP_DEAD;
 	t = target_find(h, ex.pid);
 	if (t)
@@ -381,7 +375,8 @@ static int on_event(void *ctx, void *data, size_t len)
 		return 0;	/* reported already (from its pidfd), or unwatched */
 
 	/* the kernel sends the unwatched only when they pass the filters;
-	 * a watched process comes either way, flagged */
+	 * a watched process comes either way, flagged. A thread's result is
+	 * the base record: the extensions are the process's. */
 	if ((h->flags & ET_OPEN_THREADS) && (t || (e->flags & ET_F_MATCH_THREAD))) {
 		struct et_exit th = ex;
 
@@ -389,13 +384,6 @@ static int on_event(void *ctx, void *data, size_t len)
 		if (e->flags & ET_F_MATCH_THREAD)
 			th.flags |= ET_EXIT_MATCH;
 		th.status = (int)e->thread_code;
-		th.nchain = 0;
-		memset(th.chain, 0, sizeof(th.chain));
-		th.flags &= ~(ET_EXIT_OOM | ET_EXIT_RUSAGE);
-		th.origin = th.killer_tid = th.killer_pid = 0;
-		th.killer_uid = 0;
-		memset(th.killer_comm, 0, sizeof(th.killer_comm));
-		memset(&th.ru, 0, sizeof(th.ru));
 		ret = q_push(h, &th);
 		if (ret)
 			goto fail;
@@ -403,6 +391,17 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (dead && (t || (e->flags & ET_F_MATCH))) {
 		if (e->flags & ET_F_MATCH)
 			ex.flags |= ET_EXIT_MATCH;
+		if ((e->flags & ET_F_EXT) && len >= sizeof(struct et_event_ext))
+			ext_to_exit(data, &ex, h->page_size);
+		/* a death by signal: whence, when asked (OOM above all) */
+		if ((h->flags & ET_OPEN_WHY) && died_of_signal(ex.status)) {
+			if (e->flags & ET_F_OOM) {
+				ex.origin = ET_ORIGIN_OOM;
+				ex.flags |= ET_EXIT_OOM;
+			} else if (!ex.origin) {
+				ex.origin = ET_ORIGIN_UNKNOWN;
+			}
+		}
 		ret = q_push(h, &ex);
 		if (ret)
 			goto fail;
@@ -523,8 +522,7 @@ static void late_result(struct et *h, struct target *t)
 	if (late_match(h, &ex))
 		ex.flags |= ET_EXIT_MATCH;
 	/* who sent a signal before tracing began cannot be known */
-	if ((h->flags & ET_OPEN_WHY) && ex.source != ET_SRC_NONE && (ex.status & 0x7f) &&
-	    (ex.status & 0x7f) != 0x7f)
+	if ((h->flags & ET_OPEN_WHY) && ex.source != ET_SRC_NONE && died_of_signal(ex.status))
 		ex.origin = ET_ORIGIN_UNKNOWN;
 	if (q_push(h, &ex))
 		h->err = -ENOMEM;

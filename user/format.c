@@ -477,11 +477,16 @@ static void sb_json_int(struct sbuf *b, const char *key, long long v, bool null)
 		sb_puti_w(b, v, 0);
 }
 
+static unsigned int chain_len(const struct et_exit *ex)
+{
+	return ex->nchain < ET_CHAIN_SIZE ? ex->nchain : ET_CHAIN_SIZE;
+}
+
 /* [{"pid":1,"comm":"x"},...] */
 static void sb_json_chain(struct sbuf *b, const struct et_exit *ex)
 {
 	char comm[6 * ET_COMM_SIZE + 1];
-	unsigned int i, n = ex->nchain < ET_CHAIN_SIZE ? ex->nchain : ET_CHAIN_SIZE;
+	unsigned int i, n = chain_len(ex);
 
 	sb_putn(b, "[", 1);
 	for (i = 0; i < n; i++) {
@@ -610,11 +615,6 @@ int fmt_json(char *buf, size_t len, const struct et_exit *ex, const struct fmt_c
 	sb_json_why(&b, ex);
 	sb_puts(&b, "}\n");
 	return b.full ? -ENOSPC : (int)b.used;
-}
-
-static unsigned int chain_len(const struct et_exit *ex)
-{
-	return ex->nchain < ET_CHAIN_SIZE ? ex->nchain : ET_CHAIN_SIZE;
 }
 
 void summary_count(struct summary *s, const struct et_exit *ex)

@@ -78,7 +78,6 @@ struct cli {
 	struct output out;
 	struct pinned *pins;
 	size_t npins;
-	uint64_t exits;
 	uint64_t lost_seen;
 	uint64_t not_followed_seen;
 	int stop_signal;
@@ -322,7 +321,7 @@ static void emit_end(struct cli *c, enum stop_reason why)
 		return;
 	emit(c, line, snprintf(line, sizeof(line),
 			       "{\"event\":\"end\",\"reason\":\"%s\",\"exits\":%llu,\"lost\":%llu}\n",
-			       reasons[why], (unsigned long long)c->exits,
+			       reasons[why], (unsigned long long)c->sum.processes,
 			       (unsigned long long)c->lost_seen));
 }
 
@@ -360,14 +359,12 @@ static enum stop_reason handle_exit(struct cli *c, const struct et_exit *ex)
 		}
 	}
 	if ((ex->flags & ET_EXIT_MATCH) && !c->counting_done) {
-		if (!thread) {
-			c->exits++;
-			summary_count(&c->sum, ex);
-			keep_failure(c, ex);
-		}
+		/* the summary's counts are those of what was printed */
+		summary_count(&c->sum, ex);
+		keep_failure(c, ex);
 		emit(c, line, c->o.json ? fmt_json(line, sizeof(line), ex, &c->fmt)
 					: fmt_text(line, sizeof(line), ex, &c->fmt));
-		if (c->o.count && c->exits >= c->o.count)
+		if (c->o.count && c->sum.processes >= c->o.count)
 			c->counting_done = true;
 	}
 	if (target_end && c->o.any)
@@ -575,14 +572,12 @@ static int release_command(struct cli *c)
 /* A child exittrace does not go on with: never left held. */
 static void abandon_command(struct cli *c)
 {
-	if (!c->cmd.pid || c->cmd.reaped)
+	if (c->cmd.release < 0)
 		return;
-	if (c->cmd.release >= 0) {
-		/* still held: closing the pipe makes it exit at once */
-		close(c->cmd.release);
-		c->cmd.release = -1;
-		reap_command(c, 0);
-	}
+	/* still held: closing the pipe makes it exit at once */
+	close(c->cmd.release);
+	c->cmd.release = -1;
+	reap_command(c, 0);
 }
 
 /* How long CMD has to end after SIGTERM, on --timeout, before SIGKILL. */
