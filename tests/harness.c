@@ -237,6 +237,15 @@ void tracer_start_wait(struct tracer *tr)
 	json_object_put(st);
 }
 
+void tracer_expect_end(struct tracer *tr, const char *reason)
+{
+	json_object *ev = tracer_event(tr, "end", 0, T_TIMEOUT_MS);
+
+	assert_non_null(ev);
+	assert_string_equal(j_str(ev, "reason"), reason);
+	json_object_put(ev);
+}
+
 int tracer_wait(struct tracer *tr, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = tr->pidfd, .events = POLLIN };

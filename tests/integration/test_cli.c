@@ -324,10 +324,7 @@ static void test_host_mode(void **state)
 	assert_int_equal(j_int(ev, "uid"), getuid());
 	json_object_put(ev);
 	kill(tr.pid, SIGTERM);
-	ev = tracer_event(&tr, "end", 0, T_TIMEOUT_MS);
-	assert_non_null(ev);
-	assert_string_equal(j_str(ev, "reason"), "signal");
-	json_object_put(ev);
+	tracer_expect_end(&tr, "signal");
 	assert_null(tracer_line(&tr, T_TIMEOUT_MS));	/* nothing after "end" */
 	st = tracer_wait(&tr, T_TIMEOUT_MS);
 	assert_true(WIFEXITED(st));
@@ -562,7 +559,6 @@ static void test_waiter_interrupted(void **state)
 	const char *argv[] = { "-j", "-p", NULL, NULL };
 	struct tracer tr;
 	struct child ch;
-	json_object *ev;
 	char p[16];
 
 	require_bpf();
@@ -572,10 +568,7 @@ static void test_waiter_interrupted(void **state)
 	tracer_spawn(&tr, argv);
 	tracer_start_wait(&tr);
 	kill(tr.pid, SIGINT);
-	ev = tracer_event(&tr, "end", 0, T_TIMEOUT_MS);
-	assert_non_null(ev);
-	assert_string_equal(j_str(ev, "reason"), "signal");
-	json_object_put(ev);
+	tracer_expect_end(&tr, "signal");
 	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 130);
 	tracer_close(&tr);
 	child_go(&ch);
@@ -587,7 +580,6 @@ static void test_timeout(void **state)
 	const char *argv[] = { "-j", "--timeout", "0.2", "-p", NULL, NULL };
 	struct tracer tr;
 	struct child ch;
-	json_object *ev;
 	char p[16];
 
 	require_bpf();
@@ -595,10 +587,7 @@ static void test_timeout(void **state)
 	snprintf(p, sizeof(p), "%d", (int)ch.pid);
 	argv[4] = p;
 	tracer_spawn(&tr, argv);
-	ev = tracer_event(&tr, "end", 0, T_TIMEOUT_MS);
-	assert_non_null(ev);
-	assert_string_equal(j_str(ev, "reason"), "timeout");
-	json_object_put(ev);
+	tracer_expect_end(&tr, "timeout");
 	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 124);
 	tracer_close(&tr);
 	child_go(&ch);

@@ -562,10 +562,7 @@ static void daemon_case(bool failed_only)
 	}
 	/* with -x the daemon's exit 0 is filtered in the kernel: exittrace
 	 * must still learn the tree is gone */
-	ev = tracer_event(&tr, "end", 0, T_TIMEOUT_MS);
-	assert_non_null(ev);
-	assert_string_equal(j_str(ev, "reason"), "done");
-	json_object_put(ev);
+	tracer_expect_end(&tr, "done");
 	st = tracer_wait(&tr, T_TIMEOUT_MS);
 	assert_int_equal(WEXITSTATUS(st), 6);	/* the -p PID's status */
 	close(pid_p[0]);
@@ -771,10 +768,7 @@ static void test_command_timeout(void **state)
 	assert_non_null(ev);
 	assert_int_equal(j_int(ev, "status"), SIGTERM);
 	json_object_put(ev);
-	ev = tracer_event(&tr, "end", 0, T_TIMEOUT_MS);
-	assert_non_null(ev);
-	assert_string_equal(j_str(ev, "reason"), "timeout");
-	json_object_put(ev);
+	tracer_expect_end(&tr, "timeout");
 	st = tracer_wait(&tr, T_TIMEOUT_MS);
 	assert_int_equal(WEXITSTATUS(st), 124);
 	/* exittrace reaped it: no zombie left to anyone */
