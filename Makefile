@@ -62,7 +62,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX_H)) -
 	      -Wall -Werror -mcpu=v3
 
 # Pure modules: no syscalls, linked by the unit tests.
-PURE_SRCS := user/status.c user/opts.c user/format.c user/procstat.c user/btfmin.c
+PURE_SRCS := user/status.c user/opts.c user/format.c user/procstat.c user/btfmin.c user/cgpath.c
 # libexittrace: the tracer core and the pure modules it needs.
 LIB_SRCS  := user/et.c user/status.c user/procstat.c user/btfmin.c
 CLI_SRCS  := user/opts.c user/format.c user/status.c user/procstat.c user/output.c user/main.c
