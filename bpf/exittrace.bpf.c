@@ -27,6 +27,9 @@ const volatile __u64 wake_ns = 0;		/* coalesce wakeups; 0: adaptive */
 const volatile bool use_bloom = false;		/* targets also in the bloom filter */
 const volatile bool want_why = false;		/* who sent a fatal signal, OOM */
 const volatile bool want_rusage = false;	/* rusage on process ends */
+const volatile bool filter_pidns = false;	/* only processes in a pidnss namespace */
+const volatile __u32 cgroup_levels = 0;		/* only processes in a cgroups subtree:
+						 * the levels those cgroups are at */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -69,6 +72,22 @@ struct {
 	__type(value, __u8);
 } uids SEC(".maps");
 
+/* Filters: the inode of a PID namespace the process must be in (at any
+ * level); a cgroup v2 id the process's cgroup must be or descend from. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);			/* resized by userspace */
+	__type(key, __u32);
+	__type(value, __u8);
+} pidnss SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);			/* resized by userspace */
+	__type(key, __u64);
+	__type(value, __u8);
+} cgroups SEC(".maps");
+
 /*
  * The last sender of each signal that terminates by default, per process
  * (key: tgid and signal), so that a death by signal can name its sender.
@@ -91,6 +110,9 @@ __u64 follow_live = 0;
  * the target map full; both read by userspace and reported. */
 __u64 dropped_events = 0;
 __u64 dropped_targets = 0;
+/* cgroup records the ring had no room for: userspace then resolves those
+ * cgroups' paths itself, as long as they exist */
+__u64 dropped_cgroups = 0;
 
 /*
  * Wakeup coalescing. Waking the reader costs the exiting task an irq_work
@@ -169,12 +191,84 @@ static __always_inline __u32 wait_status(struct task_struct *task, struct task_s
 	return BPF_CORE_READ(leader, exit_code);
 }
 
-/* Whether comm and uid pass the filters (failure is checked apart). */
-static __always_inline bool passes(struct et_comm_key *comm, __u32 uid)
+/* PID namespaces nest at most this deep (the kernel's MAX_PID_NS_LEVEL). */
+#define PID_NS_LEVELS 32
+
+/* upid i of a struct pid: numbers[] is a flexible array, indexed with the
+ * running kernel's offset and element size. */
+static __always_inline void upid_at(struct pid *p, __u32 i, int *nr, __u32 *inum)
+{
+	struct upid u = {};
+
+	bpf_probe_read_kernel(&u, sizeof(u),
+			      (void *)p + bpf_core_field_offset(struct pid, numbers) +
+				      (i & (PID_NS_LEVELS - 1)) * bpf_core_type_size(struct upid));
+	*nr = u.nr;
+	*inum = BPF_CORE_READ(u.ns, ns.inum);
+}
+
+/* The process's PID as its own (innermost) PID namespace sees it, and that
+ * namespace's inode: the numbers of the leader's struct pid at its level. */
+static __always_inline void ns_pid(struct task_struct *leader, __u32 *nspid, __u32 *pidns)
+{
+	struct pid *p = BPF_CORE_READ(leader, thread_pid);
+	int nr;
+
+	upid_at(p, BPF_CORE_READ(p, level), &nr, pidns);
+	*nspid = (__u32)nr;
+}
+
+/* Whether the process has a PID in one of the pidnss namespaces: its own
+ * or one its own nests in. */
+static __always_inline bool in_pidns(struct task_struct *leader)
+{
+	struct pid *p = BPF_CORE_READ(leader, thread_pid);
+	__u32 level = BPF_CORE_READ(p, level), i, inum;
+	int nr;
+
+	for (i = 0; i < PID_NS_LEVELS; i++) {
+		if (i > level)
+			break;
+		upid_at(p, i, &nr, &inum);
+		if (bpf_map_lookup_elem(&pidnss, &inum))
+			return true;
+	}
+	return false;
+}
+
+/* Whether the current task's cgroup v2 is one of cgroups or below one: a
+ * cgroup at level L is an ancestor exactly when it is the task's ancestor
+ * at L, so one lookup per level that holds a filter cgroup. */
+static __always_inline bool in_cgroups(void)
+{
+	__u64 id;
+	__u32 l;
+
+	for (l = 0; l < 32; l++) {
+		if (!(cgroup_levels & (1U << l)))
+			continue;
+		id = bpf_get_current_ancestor_cgroup_id(l);
+		if (!id)
+			break;		/* the task's cgroup is above level l */
+		if (bpf_map_lookup_elem(&cgroups, &id))
+			return true;
+	}
+	return false;
+}
+
+/* Whether the process passes the filters (failure is checked apart):
+ * cheapest first. The cgroup check is the current task's: on_exit() runs
+ * in the exiting thread. */
+static __always_inline bool passes(struct et_comm_key *comm, __u32 uid,
+				   struct task_struct *leader)
 {
 	if (filter_comm && !bpf_map_lookup_elem(&comms, comm))
 		return false;
 	if (filter_uid && !bpf_map_lookup_elem(&uids, &uid))
+		return false;
+	if (cgroup_levels && !in_cgroups())
+		return false;
+	if (filter_pidns && !in_pidns(leader))
 		return false;
 	return true;
 }
@@ -318,6 +412,7 @@ static __always_inline void report(struct task_struct *task, struct task_struct 
 	e->thread_code = code;
 	e->fparent = fparent;
 	e->nchain = 0;
+	ns_pid(leader, &e->nspid, &e->pidns);
 	__builtin_memcpy(e->comm, comm->comm, sizeof(e->comm));
 	if (x) {
 		__builtin_memset(x->chain, 0, sizeof(x->chain));
@@ -406,7 +501,7 @@ static __always_inline int on_exit(unsigned long long *ctx, struct task_struct *
 	uid = BPF_CORE_READ(leader, real_cred, uid.val);
 	code = BPF_CORE_READ(task, exit_code);
 	BPF_CORE_READ_STR_INTO(&comm.comm, leader, comm);
-	base = passes(&comm, uid);
+	base = passes(&comm, uid, leader);
 	if (dead && base && (!failed_only || status))
 		pmatch = true;
 	tmatch = threads && base && (!failed_only || code);
@@ -550,6 +645,63 @@ static __always_inline int on_signal(int sig, struct kernel_siginfo *info,
 	}
 	bpf_map_update_elem(&killers, &kk, &k, BPF_ANY);
 	return 0;
+}
+
+/*
+ * cgroup v2 directories made and removed: their id and path (the
+ * tracepoint's own path buffer, filled since the tracepoint is enabled), so
+ * that userspace knows the path of a cgroup that is gone by the time the
+ * records of its processes are read (a container's, removed by its runtime
+ * as soon as it reaped the container's init). v1 hierarchies are skipped:
+ * the default hierarchy's id is 0.
+ */
+static __always_inline int on_cgroup(struct cgroup *cgrp, const char *path, bool mkdir)
+{
+	struct et_cgroup_event *c;
+
+	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
+		return 0;
+	if (mkdir)
+		c = bpf_ringbuf_reserve(&events, sizeof(*c), 0);
+	else
+		c = bpf_ringbuf_reserve(&events, offsetof(struct et_cgroup_event, path), 0);
+	if (!c) {
+		__sync_fetch_and_add(&dropped_cgroups, 1);
+		return 0;
+	}
+	c->kind = mkdir ? ET_KIND_CGROUP_MKDIR : ET_KIND_CGROUP_RMDIR;
+	c->pad = 0;
+	c->id = BPF_CORE_READ(cgrp, kn, id);
+	if (mkdir && bpf_probe_read_kernel_str(c->path, sizeof(c->path), path) < 0)
+		c->path[0] = '\0';
+	/* rare: the default wakeup policy (BPF_RB_NO_WAKEUP here would keep a
+	 * later record's adaptive wakeup from firing) */
+	bpf_ringbuf_submit(c, 0);
+	return 0;
+}
+
+SEC("raw_tp/cgroup_mkdir")
+int BPF_PROG(mkdir_raw, struct cgroup *cgrp, const char *path)
+{
+	return on_cgroup(cgrp, path, true);
+}
+
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(mkdir_btf, struct cgroup *cgrp, const char *path)
+{
+	return on_cgroup(cgrp, path, true);
+}
+
+SEC("raw_tp/cgroup_rmdir")
+int BPF_PROG(rmdir_raw, struct cgroup *cgrp, const char *path)
+{
+	return on_cgroup(cgrp, path, false);
+}
+
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(rmdir_btf, struct cgroup *cgrp, const char *path)
+{
+	return on_cgroup(cgrp, path, false);
 }
 
 SEC("raw_tp/signal_generate")

@@ -10,11 +10,13 @@
 
 #define ET_COMM_LEN 16
 
-/* et_event.kind */
+/* Every record starts with its kind. */
 enum et_kind {
-	ET_KIND_EXIT = 1,	/* a thread exited (see ET_F_GROUP_DEAD) */
-	ET_KIND_IDLE,		/* the last followed process ended unreported:
-				 * only a wakeup, the rest is zero */
+	ET_KIND_EXIT = 1,	/* et_event: a thread exited (see ET_F_GROUP_DEAD) */
+	ET_KIND_IDLE,		/* et_event: the last followed process ended
+				 * unreported: only a wakeup, the rest is zero */
+	ET_KIND_CGROUP_MKDIR,	/* et_cgroup_event: a cgroup v2 was made */
+	ET_KIND_CGROUP_RMDIR,	/* et_cgroup_event without path: ...removed */
 };
 
 /* et_event.flags */
@@ -38,11 +40,11 @@ struct et_link {
 };
 
 struct et_event {
+	__u32 kind;		/* enum et_kind */
+	__u32 flags;		/* ET_F_* */
 	__u64 start_ns;		/* process start, CLOCK_BOOTTIME ns */
 	__u64 exit_ns;		/* exit, CLOCK_BOOTTIME ns */
 	__u64 cgroup_id;	/* cgroup v2 id of the exiting thread */
-	__u32 kind;		/* enum et_kind */
-	__u32 flags;		/* ET_F_* */
 	__u32 pid;		/* tgid, as the rest of the system says "pid" */
 	__u32 tid;		/* the thread that exited */
 	__u32 ppid;		/* tgid of the real parent */
@@ -51,7 +53,25 @@ struct et_event {
 	__u32 thread_code;	/* this thread's own exit_code */
 	__u32 fparent;		/* followed: the tgid that forked it; else 0 */
 	__u32 nchain;		/* links in chain[] of et_event_chain */
+	__u32 nspid;		/* pid in its own (innermost) PID namespace */
+	__u32 pidns;		/* that namespace's inode number */
 	char comm[ET_COMM_LEN];	/* thread group leader's comm */
+};
+
+/* The kernel's TRACE_CGROUP_PATH_LEN: the cgroup tracepoints' path buffer. */
+#define ET_CGROUP_PATH_LEN 1024
+
+/* A cgroup v2 directory made or removed (the cgroup_mkdir / cgroup_rmdir
+ * tracepoints): userspace keeps id -> path from these, so that the path of
+ * a short-lived cgroup is known even when the cgroup is gone by the time
+ * its processes' records are read. Ring order puts a cgroup's mkdir before
+ * any record of a process in it, and its rmdir after. rmdir records stop
+ * before path[]. */
+struct et_cgroup_event {
+	__u32 kind;		/* ET_KIND_CGROUP_MKDIR / _RMDIR */
+	__u32 pad;
+	__u64 id;		/* the cgroup id (kernfs node id) */
+	char path[ET_CGROUP_PATH_LEN];	/* from the hierarchy's root, NUL-terminated */
 };
 
 /* et_killer.origin: where a signal came from */

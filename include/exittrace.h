@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 #define ET_VERSION_MAJOR 0
-#define ET_VERSION_MINOR 2
+#define ET_VERSION_MINOR 3
 
 #ifndef ET_API
 #define ET_API __attribute__((visibility("default")))
@@ -60,14 +60,21 @@ extern "C" {
 #define ET_OPEN_WHY	(1U << 4) /* deaths by signal: who sent it (killer_*, origin),
 				   * OOM kills (ET_EXIT_OOM); since 0.2 */
 #define ET_OPEN_RUSAGE	(1U << 5) /* resource use at exit, as wait4() (ET_EXIT_RUSAGE) */
+#define ET_OPEN_CGROUPS	(1U << 6) /* keep cgroup paths and container ids for
+				   * et_cgroup_path() / et_container_id(): reads the
+				   * cgroup tree at open and follows cgroups made and
+				   * removed, in the kernel, so that a short-lived
+				   * cgroup's path is known after it is gone; since 0.3 */
 #define ET_OPEN_FOLLOW	(1U << 3) /* watch the descendants of watched processes too: each
 				   * child they fork from now on joins, in the kernel,
 				   * before it runs (ET_EXIT_FOLLOWED); not with
 				   * ET_OPEN_HOST */
 
 /*
- * Filters (ET_OPEN_FAILED, comms, uids; all that are given must pass):
- * checked in the kernel. The end of an unwatched process (ET_OPEN_HOST) or
+ * Filters (ET_OPEN_FAILED, comms, uids, cgroups, pidns, containers; all
+ * that are given must pass, any one value of each): checked in the kernel,
+ * but for containers, which the library matches on the cgroup path (a
+ * container restarted gets a new cgroup, its id stays). The end of an unwatched process (ET_OPEN_HOST) or
  * of a followed descendant that does not pass is not reported at all. A
  * process watched with et_watch() is always reported, since its end is
  * awaited; ET_EXIT_MATCH says whether it passed.
@@ -90,6 +97,21 @@ struct et_opts {
 	unsigned int ncomms;
 	unsigned int nuids;
 	const uid_t *uids;
+	/* Since 0.3. Only processes in one of these cgroup v2 subtrees (the
+	 * cgroup or below): directories of the v2 mount, or paths in its
+	 * hierarchy ("/docker"); resolved at et_open(), ENOENT if one is not
+	 * there, ENODEV without cgroup v2. */
+	const char *const *cgroups;
+	unsigned int ncgroups;
+	/* Only processes with a PID in one of these PID namespaces (their own
+	 * or one theirs nests in), by inode number (stat /proc/PID/ns/pid). */
+	unsigned int npidns;
+	const unsigned int *pidns;
+	/* Only processes of these containers: container ids (64 hex digits)
+	 * or prefixes of them, as found in cgroup paths (et_container_id());
+	 * implies ET_OPEN_CGROUPS. */
+	const char *const *containers;
+	unsigned int ncontainers;
 };
 
 /* et_opts.attach: how the probes attach */
@@ -179,7 +201,12 @@ struct et_exit {
 	uid_t killer_uid;
 	char killer_comm[ET_COMM_SIZE];
 	struct et_rusage ru;	/* ET_EXIT_RUSAGE */
-	uint8_t __reserved[16];
+	/* Since 0.3: the PID in the process's own (innermost) PID namespace,
+	 * pid itself outside containers; and that namespace's inode number
+	 * (stat /proc/PID/ns/pid). 0: unknown (it ended before tracing). */
+	pid_t nspid;
+	unsigned int pidns;
+	uint8_t __reserved[8];
 };
 
 struct et;
@@ -251,7 +278,18 @@ ET_API uint64_t et_lost(const struct et *h);
  * set was full: raise max_targets), so far. Since 0.2. */
 ET_API uint64_t et_lost_follow(const struct et *h);
 
-/* "0.2.0" */
+/*
+ * The path of a cgroup v2 (et_exit.cgroup_id) from the hierarchy's root,
+ * "/docker/3f2a...", and the container id in it (64 hex digits; see
+ * et_opts.containers for the patterns), cached. Raw bytes: escape them
+ * before printing. Valid until the next et_next(), et_wait() or et_close().
+ * NULL with errno ENOENT: unknown (gone before anything saw it: open with
+ * ET_OPEN_CGROUPS), or no container; ENODEV: no cgroup v2 mounted. Since 0.3.
+ */
+ET_API const char *et_cgroup_path(struct et *h, uint64_t cgroup_id);
+ET_API const char *et_container_id(struct et *h, uint64_t cgroup_id);
+
+/* "0.3.0" */
 ET_API const char *et_version(void);
 
 #ifdef __cplusplus

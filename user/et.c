@@ -35,12 +35,14 @@
 #include "exittrace.skel.h"
 #include "exittrace.h"		/* the public API */
 #include "btfmin.h"
+#include "cgcache.h"
 #include "procstat.h"
 #include "status.h"
 
-_Static_assert(sizeof(struct et_event) == 80, "et_event layout is shared with BPF");
-_Static_assert(sizeof(struct et_event_ext) == 80 + 20 * ET_CHAIN_MAX + 56 + 80, "et_event_ext layout");
+_Static_assert(sizeof(struct et_event) == 88, "et_event layout is shared with BPF");
+_Static_assert(sizeof(struct et_event_ext) == 88 + 20 * ET_CHAIN_MAX + 56 + 80, "et_event_ext layout");
 _Static_assert(offsetof(struct et_exit, ru) % 8 == 0, "struct et_exit is ABI: ru aligned");
+_Static_assert(offsetof(struct et_cgroup_event, path) == 16, "et_cgroup_event layout");
 _Static_assert(sizeof(struct et_target) == 16, "et_target layout is shared with BPF");
 _Static_assert(ET_COMM_SIZE == ET_COMM_LEN, "comm sizes differ");
 _Static_assert(ET_CHAIN_SIZE == ET_CHAIN_MAX, "chain sizes differ");
@@ -115,6 +117,16 @@ struct et {
 	size_t ncomms;
 	uid_t *uids;
 	size_t nuids;
+	char (*containers)[CGPATH_ID_LEN + 1];	/* ids or prefixes */
+	size_t ncontainers;
+	char **cgpaths;		/* the cgroups filter, as paths (late results) */
+	uint64_t *cgids;	/* ... as ids, at levels cglevels */
+	size_t ncgroups;
+	uint32_t cglevels;
+	unsigned int *pidns;
+	size_t npidns;
+
+	struct cgcache cg;	/* cg.m.fd -1: no cgroup v2 */
 };
 
 /* How soon to look again at a record reserved but not committed. */
@@ -291,6 +303,37 @@ static void event_to_exit(const struct et_event *e, struct et_exit *ex)
 	memcpy(ex->comm, e->comm, sizeof(ex->comm));
 	ex->comm[sizeof(ex->comm) - 1] = '\0';
 	ex->fork_ppid = (pid_t)e->fparent;
+	ex->nspid = (pid_t)e->nspid;
+	ex->pidns = e->pidns;
+}
+
+/* The container filter, which the kernel cannot check: the container id
+ * in the path of the cgroup, matched by prefix. */
+static bool container_passes(struct et *h, uint64_t cgroup_id)
+{
+	const struct cgentry *c;
+	size_t i;
+
+	if (!h->ncontainers)
+		return true;
+	c = cgcache_get(&h->cg, cgroup_id);
+	if (!c || !c->has_cid)
+		return false;
+	for (i = 0; i < h->ncontainers; i++)
+		if (!strncmp(c->cid, h->containers[i], strlen(h->containers[i])))
+			return true;
+	return false;
+}
+
+/* A cgroup made or removed (records before those of its processes). */
+static void on_cgroup_event(struct et *h, const struct et_cgroup_event *c, size_t len)
+{
+	if (c->kind == ET_KIND_CGROUP_RMDIR) {
+		cgcache_removed(&h->cg, c->id);
+	} else if (len >= sizeof(*c) && memchr(c->path, '\0', sizeof(c->path))) {
+		if (cgcache_add(&h->cg, c->id, c->path))
+			h->err = -ENOMEM;
+	}
 }
 
 /* A wait status that says "killed by a signal" (not exited, not stopped). */
@@ -356,13 +399,17 @@ static int on_event(void *ctx, void *data, size_t len)
 	struct et *h = ctx;
 	struct target *t;
 	struct et_exit ex;
-	bool dead;
+	bool dead, match, tmatch;
 	int ret;
 
-	if (len < sizeof(*e))
+	if (len < offsetof(struct et_cgroup_event, path))
 		return 0;
 	h->got++;
-	if (e->kind != ET_KIND_EXIT)
+	if (e->kind == ET_KIND_CGROUP_MKDIR || e->kind == ET_KIND_CGROUP_RMDIR) {
+		on_cgroup_event(h, data, len);
+		return 0;
+	}
+	if (e->kind != ET_KIND_EXIT || len < sizeof(*e))
 		return 0;	/* ET_KIND_IDLE: a wakeup for follow_live */
 	event_to_exit(e, &ex);
 	dead = e->flags & ET_F_GROUP_DEAD;
@@ -374,22 +421,26 @@ static int on_event(void *ctx, void *data, size_t len)
 	else if (!(h->flags & ET_OPEN_HOST))
 		return 0;	/* reported already (from its pidfd), or unwatched */
 
-	/* the kernel sends the unwatched only when they pass the filters;
+	/* the kernel sends the unwatched only when they pass its filters;
 	 * a watched process comes either way, flagged. A thread's result is
 	 * the base record: the extensions are the process's. */
-	if ((h->flags & ET_OPEN_THREADS) && (t || (e->flags & ET_F_MATCH_THREAD))) {
+	match = e->flags & ET_F_MATCH;
+	tmatch = e->flags & ET_F_MATCH_THREAD;
+	if ((match || tmatch) && !container_passes(h, e->cgroup_id))
+		match = tmatch = false;
+	if ((h->flags & ET_OPEN_THREADS) && (t || tmatch)) {
 		struct et_exit th = ex;
 
 		th.flags |= ET_EXIT_THREAD;
-		if (e->flags & ET_F_MATCH_THREAD)
+		if (tmatch)
 			th.flags |= ET_EXIT_MATCH;
 		th.status = (int)e->thread_code;
 		ret = q_push(h, &th);
 		if (ret)
 			goto fail;
 	}
-	if (dead && (t || (e->flags & ET_F_MATCH))) {
-		if (e->flags & ET_F_MATCH)
+	if (dead && (t || match)) {
+		if (match)
 			ex.flags |= ET_EXIT_MATCH;
 		if ((e->flags & ET_F_EXT) && len >= sizeof(struct et_event_ext))
 			ext_to_exit(data, &ex, h->page_size);
@@ -462,11 +513,33 @@ static int pidfd_exit_info(int pidfd, struct et_pidfd_info *info)
 	return (info->mask & ET_PIDFD_INFO_EXIT) ? 0 : -ENODATA;
 }
 
-/* The kernel's filters, for a status learned outside it; what is not
- * known passes. */
-static bool late_match(const struct et *h, const struct et_exit *ex)
+/* Whether a cgroup path is one of the cgroups filter's or below one. */
+static bool cgpath_under(const struct et *h, const char *path)
 {
+	size_t i, n;
+
+	for (i = 0; i < h->ncgroups; i++) {
+		n = strlen(h->cgpaths[i]);
+		if (!strcmp(h->cgpaths[i], "/") ||
+		    (!strncmp(path, h->cgpaths[i], n) && (!path[n] || path[n] == '/')))
+			return true;
+	}
+	return false;
+}
+
+/* The kernel's filters, for a status learned outside it; what is not
+ * known (the PID namespace, a cgroup gone) passes. */
+static bool late_match(struct et *h, const struct et_exit *ex)
+{
+	const struct cgentry *c = NULL;
 	size_t i;
+
+	if ((h->ncgroups || h->ncontainers) && ex->cgroup_id)
+		c = cgcache_get(&h->cg, ex->cgroup_id);
+	if (c && c->path && h->ncgroups && !cgpath_under(h, c->path))
+		return false;
+	if (c && c->path && !container_passes(h, ex->cgroup_id))
+		return false;
 
 	if ((h->flags & ET_OPEN_FAILED) && ex->source != ET_SRC_NONE && ex->status == 0)
 		return false;
@@ -718,6 +791,9 @@ int et_next(struct et *h, siginfo_t *info, struct et_exit *ex, int flags)
 {
 	int ret;
 
+	/* queued results may name a removed cgroup: keep it till they are out */
+	if (!h->qlen)
+		cgcache_purge(&h->cg);
 	for (;;) {
 		if (h->qlen)
 			return sync_ready(h, hand_out(h, 0, info, ex));
@@ -750,6 +826,8 @@ int et_wait(struct et *h, pid_t pid, siginfo_t *info, struct et_exit *ex, int ti
 	long left = timeout_ms, i;
 	int ret;
 
+	if (!h->qlen)
+		cgcache_purge(&h->cg);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += timeout_ms / 1000;
 	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
@@ -934,6 +1012,26 @@ uint64_t et_lost_follow(const struct et *h)
 	return __atomic_load_n(&h->skel->bss->dropped_targets, __ATOMIC_RELAXED);
 }
 
+const char *et_cgroup_path(struct et *h, uint64_t cgroup_id)
+{
+	const struct cgentry *c = cgcache_get(&h->cg, cgroup_id);
+
+	if (c && c->path)
+		return c->path;
+	errno = h->cg.m.fd < 0 ? ENODEV : ENOENT;
+	return NULL;
+}
+
+const char *et_container_id(struct et *h, uint64_t cgroup_id)
+{
+	const struct cgentry *c = cgcache_get(&h->cg, cgroup_id);
+
+	if (c && c->has_cid)
+		return c->cid;
+	errno = h->cg.m.fd < 0 ? ENODEV : ENOENT;
+	return NULL;
+}
+
 const char *et_version(void)
 {
 	return EXITTRACE_VERSION;
@@ -948,7 +1046,8 @@ static int minimal_btf(char *path, size_t len)
 {
 	static const char *const roots[] = {
 		"task_struct", "signal_struct", "cred", "trace_event_raw_sched_process_exit",
-		"kernel_siginfo", NULL,
+		"kernel_siginfo", "pid", "pid_namespace", "cgroup", "cgroup_root", "kernfs_node",
+		NULL,
 	};
 	const char *src = "/sys/kernel/btf/vmlinux";
 	void *data = MAP_FAILED, *out = NULL;
@@ -1045,6 +1144,80 @@ static int fill_filters(struct et *h)
 		if (bpf_map_update_elem(ufd, &uid, &one, BPF_ANY))
 			return -errno;
 	}
+	for (i = 0; i < h->ncgroups; i++)
+		if (bpf_map_update_elem(bpf_map__fd(h->skel->maps.cgroups), &h->cgids[i], &one,
+					BPF_ANY))
+			return -errno;
+	for (i = 0; i < h->npidns; i++)
+		if (bpf_map_update_elem(bpf_map__fd(h->skel->maps.pidnss), &h->pidns[i], &one,
+					BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+/* The cgroups filter: each one's id, level and path, now (a cgroup made
+ * later under the same name is another cgroup). */
+static int resolve_cgroups(struct et *h, const struct et_opts *o)
+{
+	char path[PATH_MAX];
+	unsigned int level;
+	size_t i;
+	int ret;
+
+	if (!o->ncgroups)
+		return 0;
+	if (!o->cgroups)
+		return -EINVAL;
+	if (h->cg.m.fd < 0)
+		return -ENODEV;
+	h->cgids = calloc(o->ncgroups, sizeof(*h->cgids));
+	h->cgpaths = calloc(o->ncgroups, sizeof(*h->cgpaths));
+	if (!h->cgids || !h->cgpaths)
+		return -ENOMEM;
+	for (i = 0; i < o->ncgroups; i++) {
+		if (!o->cgroups[i])
+			return -EINVAL;
+		ret = cgv2_lookup(&h->cg.m, o->cgroups[i], &h->cgids[i], &level, path,
+				  sizeof(path));
+		if (ret)
+			return ret == -EXDEV || ret == -ENOTDIR ? -ENOENT : ret;
+		if (level >= 32)
+			return -E2BIG;
+		h->cgpaths[i] = strdup(path);
+		if (!h->cgpaths[i])
+			return -ENOMEM;
+		h->ncgroups++;
+		h->cglevels |= 1U << level;
+	}
+	return 0;
+}
+
+/* The PID namespace and container filters, kept as given. */
+static int copy_ns_filters(struct et *h, const struct et_opts *o)
+{
+	size_t i;
+
+	if ((o->npidns && !o->pidns) || (o->ncontainers && !o->containers))
+		return -EINVAL;
+	if (o->npidns) {
+		h->pidns = calloc(o->npidns, sizeof(*h->pidns));
+		if (!h->pidns)
+			return -ENOMEM;
+		memcpy(h->pidns, o->pidns, o->npidns * sizeof(*h->pidns));
+		h->npidns = o->npidns;
+	}
+	if (o->ncontainers) {
+		if (h->cg.m.fd < 0)
+			return -ENODEV;
+		h->containers = calloc(o->ncontainers, sizeof(*h->containers));
+		if (!h->containers)
+			return -ENOMEM;
+	}
+	for (i = 0; i < o->ncontainers; i++) {
+		if (!o->containers[i] || cgpath_id_arg(o->containers[i], h->containers[i]))
+			return -EINVAL;
+		h->ncontainers++;
+	}
 	return 0;
 }
 
@@ -1092,6 +1265,7 @@ static int load(struct et *h, const struct et_opts *o, bool raw)
 {
 	char btf_path[64];
 	int btf_fd = -1, ret, ncpus;
+	bool cg;
 
 	if (raw) {
 		btf_fd = minimal_btf(btf_path, sizeof(btf_path));
@@ -1112,8 +1286,12 @@ static int load(struct et *h, const struct et_opts *o, bool raw)
 	h->skel->rodata->want_rusage = o->flags & ET_OPEN_RUSAGE;
 	h->skel->rodata->filter_comm = h->ncomms > 0;
 	h->skel->rodata->filter_uid = h->nuids > 0;
+	h->skel->rodata->filter_pidns = h->npidns > 0;
+	h->skel->rodata->cgroup_levels = h->cglevels;
 	bpf_map__set_max_entries(h->skel->maps.comms, h->ncomms ? (uint32_t)h->ncomms : 1);
 	bpf_map__set_max_entries(h->skel->maps.uids, h->nuids ? (uint32_t)h->nuids : 1);
+	bpf_map__set_max_entries(h->skel->maps.cgroups, h->ncgroups ? (uint32_t)h->ncgroups : 1);
+	bpf_map__set_max_entries(h->skel->maps.pidnss, h->npidns ? (uint32_t)h->npidns : 1);
 	h->skel->rodata->ns_per_tick = h->ns_per_tick;
 	h->skel->rodata->wake_ns = h->wake_ns;
 	h->skel->rodata->no_group_dead_arg = getenv("EXITTRACE_TEST_NO_GROUP_DEAD") != NULL;
@@ -1135,6 +1313,11 @@ static int load(struct et *h, const struct et_opts *o, bool raw)
 	bpf_program__set_autoload(h->skel->progs.fork_btf, !raw && (o->flags & ET_OPEN_FOLLOW));
 	bpf_program__set_autoload(h->skel->progs.signal_raw, raw && (o->flags & ET_OPEN_WHY));
 	bpf_program__set_autoload(h->skel->progs.signal_btf, !raw && (o->flags & ET_OPEN_WHY));
+	cg = (o->flags & ET_OPEN_CGROUPS) && h->cg.m.fd >= 0;
+	bpf_program__set_autoload(h->skel->progs.mkdir_raw, raw && cg);
+	bpf_program__set_autoload(h->skel->progs.rmdir_raw, raw && cg);
+	bpf_program__set_autoload(h->skel->progs.mkdir_btf, !raw && cg);
+	bpf_program__set_autoload(h->skel->progs.rmdir_btf, !raw && cg);
 
 	ret = exittrace_bpf__load(h->skel);	/* libbpf reads the BTF path here */
 	if (!ret)
@@ -1177,7 +1360,7 @@ struct et *et_open(const struct et_opts *opts)
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
-	h->epfd = h->pidep = h->qfd = h->tfd = -1;
+	h->epfd = h->pidep = h->qfd = h->tfd = h->cg.m.fd = -1;
 	h->flags = o.flags;
 	h->max_targets = o.max_targets ? o.max_targets : DEFAULT_MAX_TARGETS;
 	h->ns_per_tick = 1000000000ULL / (uint64_t)(tck > 0 ? tck : 100);
@@ -1196,7 +1379,20 @@ struct et *et_open(const struct et_opts *opts)
 		libbpf_set_print(old_print);
 		goto cleanup;
 	}
+	if (o.ncontainers)
+		o.flags |= ET_OPEN_CGROUPS;
+	h->flags = o.flags;
+	/* no cgroup v2 (a v1-only host): paths and containers unknown */
+	ret = cgcache_init(&h->cg);
+	if (ret && ret != -ENOENT) {
+		libbpf_set_print(old_print);
+		goto cleanup;
+	}
 	ret = copy_filters(h, &o);
+	if (!ret)
+		ret = resolve_cgroups(h, &o);
+	if (!ret)
+		ret = copy_ns_filters(h, &o);
 	if (ret) {
 		libbpf_set_print(old_print);
 		goto cleanup;
@@ -1215,6 +1411,10 @@ struct et *et_open(const struct et_opts *opts)
 	if (ret)
 		goto cleanup;
 	h->map_fd = bpf_map__fd(h->skel->maps.targets);
+	/* attached: cgroups made from now on come as records; those made
+	 * before, from the tree (what it misses is looked up when needed) */
+	if ((o.flags & ET_OPEN_CGROUPS) && h->cg.m.fd >= 0)
+		cgcache_walk(&h->cg);
 
 	h->rb = ring_buffer__new(bpf_map__fd(h->skel->maps.events), on_event, h, NULL);
 	if (!h->rb) {
@@ -1283,5 +1483,12 @@ void et_close(struct et *h)
 	free(h->q);
 	free(h->comms);
 	free(h->uids);
+	for (i = 0; i < h->ncgroups; i++)
+		free(h->cgpaths[i]);
+	free(h->cgpaths);
+	free(h->cgids);
+	free(h->pidns);
+	free(h->containers);
+	cgcache_free(&h->cg);
 	free(h);
 }
