@@ -7,7 +7,7 @@
 #   make install    PREFIX=/usr/local DESTDIR=
 #   V=1             show the commands
 
-VERSION     := 0.2.0
+VERSION     := 0.3.0
 CC          ?= gcc
 CLANG       ?= clang
 BPFTOOL     ?= bpftool
@@ -64,8 +64,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX_H)) -
 # Pure modules: no syscalls, linked by the unit tests.
 PURE_SRCS := user/status.c user/opts.c user/format.c user/procstat.c user/btfmin.c user/cgpath.c
 # libexittrace: the tracer core and the pure modules it needs.
-LIB_SRCS  := user/et.c user/status.c user/procstat.c user/btfmin.c
-CLI_SRCS  := user/opts.c user/format.c user/status.c user/procstat.c user/output.c user/main.c
+LIB_SRCS  := user/et.c user/status.c user/procstat.c user/btfmin.c user/cgpath.c user/cgroup.c user/cgcache.c
+CLI_SRCS  := user/opts.c user/format.c user/status.c user/procstat.c user/output.c user/cgpath.c user/cgroup.c user/filters.c user/main.c
 
 PURE_OBJS := $(PURE_SRCS:user/%.c=$(OUT)/%.o)
 LIB_OBJS  := $(LIB_SRCS:user/%.c=$(OUT)/%.o)

@@ -324,15 +324,22 @@ static void sb_clock(struct sbuf *b, int64_t realtime_ns, bool utc)
 	sb_putu_pad(b, (unsigned long long)(nsec / 1000000), 3, '0');
 }
 
+/* The short container id shown in text, as docker ps shows it; the whole
+ * one (JSON) is 64 hex digits. */
+#define SHORT_ID_LEN 12
+#define CONTAINER_ID_MAX 64
+
 int fmt_text_header(char *buf, size_t len, const struct fmt_ctx *ctx)
 {
 	const char *age = ctx->rusage ? "AGE      RUSAGE" : "AGE";
+	char tid[16] = "", ctr[32] = "";
 
 	if (ctx->threads)
-		return snprintf(buf, len, "%-12s %7s %7s %7s %-16s %-24s %s\n", "TIME", "PID",
-				"TID", "PPID", "COMM", "STATUS", age);
-	return snprintf(buf, len, "%-12s %7s %7s %-16s %-24s %s\n", "TIME", "PID", "PPID",
-			"COMM", "STATUS", age);
+		snprintf(tid, sizeof(tid), " %7s", "TID");
+	if (ctx->containers)
+		snprintf(ctr, sizeof(ctr), " %-*s %7s", SHORT_ID_LEN, "CONTAINER", "NSPID");
+	return snprintf(buf, len, "%-12s %7s%s %7s %-16s%s %-24s %s\n", "TIME", "PID", tid,
+			"PPID", "COMM", ctr, "STATUS", age);
 }
 
 static const char *source_name(enum et_source src)
@@ -418,7 +425,8 @@ static void sb_rusage_text(struct sbuf *b, const struct et_exit *ex)
 	}
 }
 
-int fmt_text(char *buf, size_t len, const struct et_exit *ex, const struct fmt_ctx *ctx)
+int fmt_text(char *buf, size_t len, const struct et_exit *ex, const struct fmt_cg *cg,
+	     const struct fmt_ctx *ctx)
 {
 	char comm[4 * ET_COMM_SIZE + 1], status[160], age[32];
 	struct sbuf b, sb;
@@ -442,7 +450,7 @@ int fmt_text(char *buf, size_t len, const struct et_exit *ex, const struct fmt_c
 	else
 		strcpy(age, "-");
 
-	/* "%-12s %7d %7d [%7d] %-16s %-24s %s\n" */
+	/* "%-12s %7d [%7d] %7d %-16s [%-12s %7d] %-24s %s\n" */
 	sb_init(&b, buf, len);
 	sb_clock(&b, (int64_t)ex->exit_ns + ctx->boot_to_real_ns, ctx->utc);
 	sb_putn(&b, " ", 1);
@@ -456,6 +464,21 @@ int fmt_text(char *buf, size_t len, const struct et_exit *ex, const struct fmt_c
 	sb_putn(&b, " ", 1);
 	sb_put_left(&b, comm, 16);
 	sb_putn(&b, " ", 1);
+	if (ctx->containers) {
+		char cid[4 * SHORT_ID_LEN + 1] = "-";
+
+		/* the library's ids are hex; escaped all the same */
+		if (cg && cg->container_id)
+			esc_text(cid, sizeof(cid), cg->container_id,
+				 strnlen(cg->container_id, SHORT_ID_LEN));
+		sb_put_left(&b, cid, SHORT_ID_LEN);
+		sb_putn(&b, " ", 1);
+		if (ex->nspid)
+			sb_puti_w(&b, ex->nspid, 7);
+		else
+			sb_put_left(&b, "      -", 7);
+		sb_putn(&b, " ", 1);
+	}
 	sb_put_left(&b, status, 24);
 	sb_putn(&b, " ", 1);
 	if (ctx->rusage) {
@@ -561,7 +584,32 @@ static void sb_json_why(struct sbuf *b, const struct et_exit *ex)
 	sb_putn(b, "}", 1);
 }
 
-int fmt_json(char *buf, size_t len, const struct et_exit *ex, const struct fmt_ctx *ctx)
+/* ,"cgroup":"/docker/3f2a...","container_id":"3f2a..." (or null) */
+static void sb_json_cgroup(struct sbuf *b, const struct fmt_cg *cg)
+{
+	size_t n;
+
+	sb_puts(b, ",\"cgroup\":");
+	if (cg && cg->path) {
+		n = strlen(cg->path);
+		sb_putn(b, "\"", 1);
+		sb_esc(b, cg->path, n > FMT_CGROUP_MAX ? FMT_CGROUP_MAX - 3 : n, true);
+		sb_puts(b, n > FMT_CGROUP_MAX ? "...\"" : "\"");
+	} else {
+		sb_puts(b, "null");
+	}
+	sb_puts(b, ",\"container_id\":");
+	if (cg && cg->container_id) {
+		sb_putn(b, "\"", 1);
+		sb_esc(b, cg->container_id, strnlen(cg->container_id, CONTAINER_ID_MAX), true);
+		sb_putn(b, "\"", 1);
+	} else {
+		sb_puts(b, "null");
+	}
+}
+
+int fmt_json(char *buf, size_t len, const struct et_exit *ex, const struct fmt_cg *cg,
+	     const struct fmt_ctx *ctx)
 {
 	char comm[6 * ET_COMM_SIZE + 1];
 	bool known = ex->source != ET_SRC_NONE, sig;
@@ -602,11 +650,18 @@ int fmt_json(char *buf, size_t len, const struct et_exit *ex, const struct fmt_c
 	sb_json_int(&b, ",\"si_status\":", status_si_status(&st), !known);
 	sb_json_int(&b, ",\"age_ns\":", (long long)(ex->exit_ns - ex->start_ns),
 		    !ex->start_ns || ex->exit_ns < ex->start_ns);
+	sb_json_int(&b, ",\"nspid\":", ex->nspid, !ex->nspid);
+	sb_puts(&b, ",\"pidns\":");
+	if (ex->pidns)
+		sb_putu(&b, ex->pidns);
+	else
+		sb_puts(&b, "null");
 	sb_puts(&b, ",\"cgroup_id\":");
 	if (ex->cgroup_id)
 		sb_putu(&b, ex->cgroup_id);
 	else
 		sb_puts(&b, "null");
+	sb_json_cgroup(&b, cg);
 	sb_puts(&b, ",\"source\":\"");
 	sb_puts(&b, source_name(ex->source));
 	sb_json_int(&b, "\",\"fork_ppid\":", ex->fork_ppid, !ex->fork_ppid);

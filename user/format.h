@@ -13,10 +13,23 @@ struct fmt_ctx {
 	bool threads;			/* -T: a TID column */
 	bool utc;			/* text times in UTC, not local time */
 	bool rusage;			/* -r: CPU and memory after the age */
+	bool containers;		/* text: CONTAINER and NSPID columns */
 };
 
-/* A line is never longer than this, newline and NUL included. */
-#define FMT_LINE_MAX 2048
+/* A record's cgroup as the library resolved it: its path from the v2
+ * hierarchy's root and the container id in it, NULL when unknown / none. */
+struct fmt_cg {
+	const char *path;
+	const char *container_id;
+};
+
+/* The longest cgroup path printed (PATH_MAX); a longer one is cut, with
+ * "..." at its end. */
+#define FMT_CGROUP_MAX 4095
+
+/* A line is never longer than this, newline and NUL included: a record
+ * with every string at its longest and escaped at its widest fits. */
+#define FMT_LINE_MAX 32768
 
 /*
  * Escape untrusted bytes (a comm, a path) for a terminal: printable ASCII
@@ -46,10 +59,12 @@ int fmt_rfc3339(char *buf, size_t len, int64_t realtime_ns);
 /* Column header for text output, with newline. */
 int fmt_text_header(char *buf, size_t len, const struct fmt_ctx *ctx);
 
-/* One result as a text line / a JSON object, with newline. Returns the
- * length, or -ENOSPC when len is too small. */
-int fmt_text(char *buf, size_t len, const struct et_exit *ex, const struct fmt_ctx *ctx);
-int fmt_json(char *buf, size_t len, const struct et_exit *ex, const struct fmt_ctx *ctx);
+/* One result as a text line / a JSON object, with newline; cg may be
+ * NULL. Returns the length, or -ENOSPC when len is too small. */
+int fmt_text(char *buf, size_t len, const struct et_exit *ex, const struct fmt_cg *cg,
+	     const struct fmt_ctx *ctx);
+int fmt_json(char *buf, size_t len, const struct et_exit *ex, const struct fmt_cg *cg,
+	     const struct fmt_ctx *ctx);
 
 /* What --summary counts: process ends reported (threads are not). */
 struct summary {

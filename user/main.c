@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "exittrace.h"
+#include "filters.h"
 #include "format.h"
 #include "opts.h"
 #include "output.h"
@@ -88,6 +89,8 @@ struct cli {
 	struct summary sum;
 	struct et_exit *failures;	/* --summary */
 	size_t nfailures;
+	struct ctr_filters ctr;	/* --cgroup, --container, --pidns */
+	struct et *h;
 };
 
 __attribute__((format(printf, 1, 2))) static void err(const char *fmt, ...)
@@ -360,10 +363,20 @@ static enum stop_reason handle_exit(struct cli *c, const struct et_exit *ex)
 	}
 	if ((ex->flags & ET_EXIT_MATCH) && !c->counting_done) {
 		/* the summary's counts are those of what was printed */
+		struct fmt_cg cg = {
+			.path = et_cgroup_path(c->h, ex->cgroup_id),
+			.container_id = et_container_id(c->h, ex->cgroup_id),
+		};
+
 		summary_count(&c->sum, ex);
 		keep_failure(c, ex);
-		emit(c, line, c->o.json ? fmt_json(line, sizeof(line), ex, &c->fmt)
-					: fmt_text(line, sizeof(line), ex, &c->fmt));
+		/* text grows its container columns with the first container */
+		if (!c->o.json && cg.container_id && !c->fmt.containers) {
+			c->fmt.containers = true;
+			emit(c, line, fmt_text_header(line, sizeof(line), &c->fmt));
+		}
+		emit(c, line, c->o.json ? fmt_json(line, sizeof(line), ex, &cg, &c->fmt)
+					: fmt_text(line, sizeof(line), ex, &cg, &c->fmt));
 		if (c->o.count && c->sum.processes >= c->o.count)
 			c->counting_done = true;
 	}
@@ -740,6 +753,10 @@ int main(int argc, char **argv)
 	}
 	if (resolve_users(c))
 		goto cleanup;
+	if (ctr_filters_resolve(&c->ctr, &c->o, msg, sizeof(msg))) {
+		err("%s", msg);
+		goto cleanup;
+	}
 	if (c->o.output) {
 		out_fd = open(c->o.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
 		if (out_fd < 0) {
@@ -784,7 +801,14 @@ int main(int argc, char **argv)
 	eo.flags = (c->npins || c->cmd.pid ? 0 : ET_OPEN_HOST) |
 		   (c->o.threads ? ET_OPEN_THREADS : 0) | (c->o.failed ? ET_OPEN_FAILED : 0) |
 		   (c->o.follow || c->cmd.pid ? ET_OPEN_FOLLOW : 0) | ET_OPEN_WHY |
-		   (c->o.rusage || c->o.json ? ET_OPEN_RUSAGE : 0);
+		   (c->o.rusage || c->o.json ? ET_OPEN_RUSAGE : 0) |
+		   (c->ctr.have_v2 ? ET_OPEN_CGROUPS : 0);
+	eo.cgroups = c->o.cgroups;
+	eo.ncgroups = (unsigned int)c->o.ncgroups;
+	eo.containers = (const char *const *)c->ctr.containers;
+	eo.ncontainers = (unsigned int)c->ctr.ncontainers;
+	eo.pidns = c->ctr.pidns;
+	eo.npidns = (unsigned int)c->ctr.npidns;
 	eo.comms = c->o.comms;
 	eo.ncomms = (unsigned int)c->o.ncomms;
 	eo.uids = c->uids;
@@ -802,7 +826,7 @@ int main(int argc, char **argv)
 	eo.verbose = c->o.verbose;
 	eo.wake_us = c->o.coalesce_us;
 	eo.attach = c->o.attach;
-	h = et_open(&eo);
+	h = c->h = et_open(&eo);
 	if (!h) {
 		err("loading the BPF program: %s%s", strerror(errno),
 		    c->o.verbose ? "" : " (-v shows libbpf's diagnostics)");
@@ -853,6 +877,9 @@ int main(int argc, char **argv)
 	c->fmt.boot_to_real_ns = boot_to_real_ns();
 	c->fmt.threads = c->o.threads;
 	c->fmt.rusage = c->o.rusage;
+	c->fmt.containers = c->o.ncontainers || c->o.ncgroups || c->o.npidns;
+	if (c->ctr.notice[0])
+		err("%s", c->ctr.notice);
 	emit_start(c);
 	if (c->cmd.pid) {
 		/* the timeout counts from here: CMD runs from now on */
@@ -905,6 +932,7 @@ cleanup:
 		close(out_fd);
 	free(c->uids);
 	free(c->failures);
+	ctr_filters_free(&c->ctr);
 	opts_free(&c->o);
 	free(c);
 	return ret;

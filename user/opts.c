@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cgpath.h"
 #include "exittrace.h"
 #include "opts.h"
 
@@ -29,6 +30,12 @@ const char opts_usage[] =
 "      --comm NAME         only processes named NAME (repeatable; the kernel\n"
 "                          keeps 15 bytes of a name)\n"
 "  -u, --uid UID|USER      only processes of this real user (repeatable)\n"
+"      --cgroup PATH       only processes in this cgroup v2 or below it: a\n"
+"                          directory, or a path in the hierarchy (repeatable)\n"
+"      --container ID      only processes of this container: its id, or a\n"
+"                          prefix unique among running containers (repeatable)\n"
+"      --pidns NS          only processes with a PID in this PID namespace: an\n"
+"                          inode number or /proc/PID/ns/pid (repeatable)\n"
 "      --any               stop when the first target (-p PID or CMD) ends\n"
 "  -n, --count N           stop after N reported exits\n"
 "      --timeout SECONDS   stop after SECONDS (fractions allowed)\n"
@@ -268,6 +275,50 @@ static int parse_user(struct opts *o, const char *s, char *err, size_t errlen)
 	return add_str(&o->users, &o->nusers, s);
 }
 
+static int parse_cgroup(struct opts *o, const char *s, char *err, size_t errlen)
+{
+	if (!*s)
+		return fail(err, errlen, -EINVAL, "invalid cgroup '': empty");
+	return add_str(&o->cgroups, &o->ncgroups, s);
+}
+
+static int parse_container(struct opts *o, const char *s, char *err, size_t errlen)
+{
+	char id[CGPATH_ID_LEN + 1];
+
+	if (cgpath_id_arg(s, id))
+		return fail(err, errlen, -EINVAL,
+			    "invalid container id '%.80s': want 1 to 64 hex digits", s);
+	return add_str(&o->containers, &o->ncontainers, s);
+}
+
+int opts_parse_pidns(const char *s, unsigned int *inum, char *err, size_t errlen)
+{
+	unsigned long n;
+
+	if (*s >= '0' && *s <= '9') {
+		if (!parse_ulong(s, 1, 0xffffffffUL, &n))
+			return fail(err, errlen, -EINVAL,
+				    "invalid PID namespace '%s': want an inode number or a path",
+				    s);
+		*inum = (unsigned int)n;
+		return 0;
+	}
+	if (!*s)
+		return fail(err, errlen, -EINVAL, "invalid PID namespace '': empty");
+	return -ENOENT;
+}
+
+static int parse_pidns(struct opts *o, const char *s, char *err, size_t errlen)
+{
+	unsigned int inum;
+	int ret = opts_parse_pidns(s, &inum, err, errlen);
+
+	if (ret && ret != -ENOENT)
+		return ret;
+	return add_str(&o->pidns, &o->npidns, s);
+}
+
 static int parse_count(struct opts *o, const char *s, char *err, size_t errlen)
 {
 	unsigned long n;
@@ -294,7 +345,7 @@ static int check(struct opts *o, char *err, size_t errlen)
 
 enum {
 	OPT_TIMEOUT = 256, OPT_RINGBUF, OPT_MAX_TARGETS, OPT_COALESCE, OPT_ATTACH, OPT_COMM,
-	OPT_ANY, OPT_SUMMARY,
+	OPT_ANY, OPT_SUMMARY, OPT_CGROUP, OPT_CONTAINER, OPT_PIDNS,
 };
 
 static const struct option long_opts[] = {
@@ -304,6 +355,9 @@ static const struct option long_opts[] = {
 	{ "follow", no_argument, NULL, 'f' },
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "uid", required_argument, NULL, 'u' },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
+	{ "pidns", required_argument, NULL, OPT_PIDNS },
 	{ "any", no_argument, NULL, OPT_ANY },
 	{ "count", required_argument, NULL, 'n' },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
@@ -350,6 +404,15 @@ int opts_parse(struct opts *o, int argc, char *const argv[], long pid_max, char 
 			break;
 		case 'u':
 			ret = parse_user(o, optarg, err, errlen);
+			break;
+		case OPT_CGROUP:
+			ret = parse_cgroup(o, optarg, err, errlen);
+			break;
+		case OPT_CONTAINER:
+			ret = parse_container(o, optarg, err, errlen);
+			break;
+		case OPT_PIDNS:
+			ret = parse_pidns(o, optarg, err, errlen);
 			break;
 		case OPT_ANY:
 			o->any = true;
@@ -421,7 +484,10 @@ void opts_free(struct opts *o)
 	free(o->pids);
 	free(o->comms);
 	free(o->users);
+	free(o->cgroups);
+	free(o->containers);
+	free(o->pidns);
 	o->pids = NULL;
-	o->comms = o->users = NULL;
-	o->npids = o->ncomms = o->nusers = 0;
+	o->comms = o->users = o->cgroups = o->containers = o->pidns = NULL;
+	o->npids = o->ncomms = o->nusers = o->ncgroups = o->ncontainers = o->npidns = 0;
 }

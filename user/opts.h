@@ -32,6 +32,12 @@ struct opts {
 	size_t ncomms;
 	const char **users;	/* -u, into argv: numbers or names (resolved later) */
 	size_t nusers;
+	const char **cgroups;	/* --cgroup, into argv (resolved later) */
+	size_t ncgroups;
+	const char **containers; /* --container, into argv: hex, checked */
+	size_t ncontainers;
+	const char **pidns;	/* --pidns, into argv: inode numbers or paths */
+	size_t npidns;
 	char *const *cmd;	/* command mode: CMD [ARGS...], NULL-terminated; or NULL */
 };
 
@@ -55,6 +61,10 @@ int opts_parse_seconds(const char *s, uint64_t *ns, char *err, size_t errlen);
 /* A -u argument: 0 and *uid set for a number, -ENOENT for something that
  * may be a user name, -EINVAL with a message when neither. */
 int opts_parse_uid(const char *s, uid_t *uid, char *err, size_t errlen);
+
+/* A --pidns argument: 0 and *inum for a number, -ENOENT for what may be a
+ * path (/proc/PID/ns/pid), -EINVAL with a message when neither. */
+int opts_parse_pidns(const char *s, unsigned int *inum, char *err, size_t errlen);
 
 void opts_free(struct opts *o);
 

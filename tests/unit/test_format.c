@@ -17,6 +17,12 @@ static const struct fmt_ctx ctx = {
 	.utc = true,
 };
 
+static const struct fmt_ctx cctx = {
+	.boot_to_real_ns = 1790000000LL * 1000000000LL,
+	.utc = true,
+	.containers = true,
+};
+
 static struct et_exit sample(int status)
 {
 	struct et_exit ex = {
@@ -87,7 +93,7 @@ static void test_text_line(void **state)
 	struct et_exit ex = sample(SIGSEGV | 0x80);
 	char b[FMT_LINE_MAX];
 
-	assert_true(fmt_text(b, sizeof(b), &ex, &ctx) > 0);
+	assert_true(fmt_text(b, sizeof(b), &ex, NULL, &ctx) > 0);
 	assert_string_equal(b, "14:13:26.500    1234       1 worker           dumped SIGSEGV"
 			       "           1.50s\n");
 	fmt_text_header(b, sizeof(b), &ctx);
@@ -100,19 +106,19 @@ static void test_text_line(void **state)
 	struct fmt_ctx tctx = ctx;
 
 	tctx.threads = true;
-	fmt_text(b, sizeof(b), &ex, &tctx);
+	fmt_text(b, sizeof(b), &ex, NULL, &tctx);
 	assert_string_equal(b, "14:13:26.500    1234    1235       1 worker           "
 			       "exited 2 (thread)        1.50s\n");
 
 	ex = sample(7 << 8);
 	ex.source = ET_SRC_PROC;
 	ex.start_ns = 0;
-	fmt_text(b, sizeof(b), &ex, &ctx);
+	fmt_text(b, sizeof(b), &ex, NULL, &ctx);
 	assert_non_null(strstr(b, "exited 7 (early)"));
 	assert_non_null(strstr(b, " -\n"));
 	ex.source = ET_SRC_NONE;
 	ex.status = -1;
-	fmt_text(b, sizeof(b), &ex, &ctx);
+	fmt_text(b, sizeof(b), &ex, NULL, &ctx);
 	assert_non_null(strstr(b, "ended, status unknown"));
 }
 
@@ -121,23 +127,24 @@ static void test_json_line(void **state)
 	struct et_exit ex = sample(SIGKILL);
 	char b[FMT_LINE_MAX];
 
-	fmt_json(b, sizeof(b), &ex, &ctx);
+	fmt_json(b, sizeof(b), &ex, NULL, &ctx);
 	assert_string_equal(b,
 		"{\"event\":\"exit\",\"time\":\"2026-09-21T14:13:26.500000000Z\",\"pid\":1234,"
 		"\"tid\":1235,\"ppid\":1,\"uid\":1000,\"comm\":\"worker\",\"status\":9,"
 		"\"code\":\"killed\",\"exit_code\":null,\"signal\":9,\"signal_name\":\"SIGKILL\","
 		"\"core_dumped\":false,\"si_code\":2,\"si_status\":9,\"age_ns\":1500000000,"
-		"\"cgroup_id\":77,\"source\":\"bpf\",\"fork_ppid\":null,\"chain\":[],"
+		"\"nspid\":null,\"pidns\":null,\"cgroup_id\":77,\"cgroup\":null,"
+		"\"container_id\":null,\"source\":\"bpf\",\"fork_ppid\":null,\"chain\":[],"
 		"\"signal_origin\":null,\"killer\":null,\"oom_killed\":false,\"rusage\":null}\n");
 
 	ex = sample(255 << 8);
-	fmt_json(b, sizeof(b), &ex, &ctx);
+	fmt_json(b, sizeof(b), &ex, NULL, &ctx);
 	assert_non_null(strstr(b, "\"status\":65280,\"code\":\"exited\",\"exit_code\":255,"
 				  "\"signal\":null,\"signal_name\":null,\"core_dumped\":false,"
 				  "\"si_code\":1,\"si_status\":255"));
 
 	ex = sample(SIGABRT | 0x80);
-	fmt_json(b, sizeof(b), &ex, &ctx);
+	fmt_json(b, sizeof(b), &ex, NULL, &ctx);
 	assert_non_null(strstr(b, "\"code\":\"dumped\""));
 	assert_non_null(strstr(b, "\"core_dumped\":true,\"si_code\":3,\"si_status\":6"));
 
@@ -146,18 +153,19 @@ static void test_json_line(void **state)
 	ex.status = -1;
 	ex.start_ns = 0;
 	ex.cgroup_id = 0;
-	fmt_json(b, sizeof(b), &ex, &ctx);
+	fmt_json(b, sizeof(b), &ex, NULL, &ctx);
 	assert_non_null(strstr(b, "\"status\":null,\"code\":\"unknown\",\"exit_code\":null,"
 				  "\"signal\":null,\"signal_name\":null,\"core_dumped\":false,"
 				  "\"si_code\":null,\"si_status\":null,\"age_ns\":null,"
-				  "\"cgroup_id\":null,\"source\":\"none\""));
+				  "\"nspid\":null,\"pidns\":null,\"cgroup_id\":null,"
+				  "\"cgroup\":null,\"container_id\":null,\"source\":\"none\""));
 
 	ex = sample(0);
 	ex.flags = ET_EXIT_THREAD;
-	fmt_json(b, sizeof(b), &ex, &ctx);
+	fmt_json(b, sizeof(b), &ex, NULL, &ctx);
 	assert_true(strncmp(b, "{\"event\":\"thread_exit\"", 22) == 0);
 	/* too small a buffer: an error, never half a line */
-	assert_int_equal(fmt_json(b, 40, &ex, &ctx), -ENOSPC);
+	assert_int_equal(fmt_json(b, 40, &ex, NULL, &ctx), -ENOSPC);
 }
 
 static void test_escape_text(void **state)
@@ -264,12 +272,12 @@ static void test_followed_json(void **state)
 	strcpy(ex.chain[0].comm, "g\"cc");
 	ex.chain[1].pid = 800;
 	strcpy(ex.chain[1].comm, "make");
-	fmt_json(b, sizeof(b), &ex, &ctx);
+	fmt_json(b, sizeof(b), &ex, NULL, &ctx);
 	assert_non_null(strstr(b, ",\"fork_ppid\":900,\"chain\":[{\"pid\":900,\"comm\":\"g\\\"cc\"},"
 				  "{\"pid\":800,\"comm\":\"make\"}],"));
 	/* a corrupt count never reads past the array */
 	ex.nchain = 99;
-	assert_true(fmt_json(b, sizeof(b), &ex, &ctx) > 0);
+	assert_true(fmt_json(b, sizeof(b), &ex, NULL, &ctx) > 0);
 }
 
 static void test_summary(void **state)
@@ -339,21 +347,21 @@ static void test_why_text(void **state)
 	ex.killer_pid = 4321;
 	ex.killer_tid = 4322;
 	strcpy(ex.killer_comm, "super\x1bvisor");
-	fmt_text(b, sizeof(b), &ex, &ctx);
+	fmt_text(b, sizeof(b), &ex, NULL, &ctx);
 	assert_non_null(strstr(b, " killed SIGTERM by 4321 (super\\x1bvisor) "));
 	ex.origin = ET_ORIGIN_SELF;
 	ex.status = SIGABRT | 0x80;
-	fmt_text(b, sizeof(b), &ex, &ctx);
+	fmt_text(b, sizeof(b), &ex, NULL, &ctx);
 	assert_non_null(strstr(b, " dumped SIGABRT by itself "));
 	ex.origin = ET_ORIGIN_KERNEL;
 	ex.status = SIGSEGV;
-	fmt_text(b, sizeof(b), &ex, &ctx);
+	fmt_text(b, sizeof(b), &ex, NULL, &ctx);
 	assert_non_null(strstr(b, " killed SIGSEGV "));
 	assert_null(strstr(b, " by "));
 	ex.origin = ET_ORIGIN_OOM;
 	ex.flags |= ET_EXIT_OOM;
 	ex.status = SIGKILL;
-	fmt_text(b, sizeof(b), &ex, &ctx);
+	fmt_text(b, sizeof(b), &ex, NULL, &ctx);
 	assert_non_null(strstr(b, " oom-killed "));
 }
 
@@ -376,27 +384,32 @@ static void test_why_json(void **state)
 	ex.ru.majflt = 5;
 	ex.ru.nvcsw = 6;
 	ex.ru.nivcsw = 7;
-	fmt_json(b, sizeof(b), &ex, &ctx);
+	fmt_json(b, sizeof(b), &ex, NULL, &ctx);
 	assert_non_null(strstr(b, ",\"signal_origin\":\"user\",\"killer\":{\"pid\":4321,\"tid\":4322,"
 				  "\"uid\":1000,\"comm\":\"a\\\"b\"},\"oom_killed\":false,"
 				  "\"rusage\":{\"utime_ns\":1500000,\"stime_ns\":2,\"maxrss_kb\":12345,"
 				  "\"minflt\":4,\"majflt\":5,\"nvcsw\":6,\"nivcsw\":7}}\n"));
 	ex.origin = ET_ORIGIN_UNKNOWN;
-	fmt_json(b, sizeof(b), &ex, &ctx);
+	fmt_json(b, sizeof(b), &ex, NULL, &ctx);
 	assert_non_null(strstr(b, ",\"signal_origin\":\"unknown\",\"killer\":null,"));
 	/* -r in text: the age column, then the use */
 	rctx.rusage = true;
-	fmt_text(b, sizeof(b), &ex, &rctx);
+	fmt_text(b, sizeof(b), &ex, NULL, &rctx);
 	assert_non_null(strstr(b, "1.50s    user 1.5ms sys 0us rss 12M\n"));
 }
 
 /* The longest line there can be: every name 15 bytes that each escape to
- * six, a full chain, a killer, every number at its widest. It fits. */
+ * six, a cgroup path longer than is ever printed, a full chain, a killer,
+ * every number at its widest. It fits. */
 static void test_longest_json_line(void **state)
 {
+	static char path[FMT_CGROUP_MAX + 100];
+	struct fmt_cg cg = { .path = path, .container_id = path };
 	struct et_exit ex;
 	char b[FMT_LINE_MAX];
 	int i, n;
+
+	memset(path, 0x01, sizeof(path) - 1);
 
 	memset(&ex, 0, sizeof(ex));
 	ex.pid = ex.tid = ex.ppid = ex.fork_ppid = -2147483647 - 1;
@@ -418,22 +431,65 @@ static void test_longest_json_line(void **state)
 	ex.killer_uid = 4294967294U;
 	memset(ex.killer_comm, 0x01, ET_COMM_SIZE - 1);
 	memset(&ex.ru, 0xff, sizeof(ex.ru));
-	n = fmt_json(b, sizeof(b), &ex, &ctx);
+	ex.nspid = -2147483647 - 1;
+	ex.pidns = UINT32_MAX;
+	n = fmt_json(b, sizeof(b), &ex, &cg, &ctx);
 	assert_true(n > 0 && n < FMT_LINE_MAX);
-	n = fmt_text(b, sizeof(b), &ex, &ctx);
+	/* the path is cut, and says so */
+	assert_non_null(strstr(b, "\\u0001...\",\"container_id\""));
+	n = fmt_text(b, sizeof(b), &ex, &cg, &cctx);
 	assert_true(n > 0);
 	n = fmt_failure(b, sizeof(b), &ex, true, false);
 	assert_true(n > 0);
 	/* the text status keeps the killer's whole name */
 	ex.flags = 0;
-	n = fmt_text(b, sizeof(b), &ex, &ctx);
+	n = fmt_text(b, sizeof(b), &ex, NULL, &ctx);
 	assert_non_null(strstr(b, "\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01) "));
+}
+
+#define CID "3f2a9c0e5b1d4a7f8c6e2b9d0a1f3c5e7b9d2f4a6c8e0b1d3f5a7c9e1b2d4f6a"
+
+/* Containers: JSON always says cgroup, container and namespace PID (null
+ * when unknown); text has its two columns only when asked. */
+static void test_container_fields(void **state)
+{
+	struct fmt_cg cg = { .path = "/docker/" CID, .container_id = CID };
+	struct fmt_cg evil = { .path = "/a\"b\\c\n\x1b[31m\xff", .container_id = NULL };
+	struct et_exit ex = sample(7 << 8);
+	char b[FMT_LINE_MAX];
+
+	ex.nspid = 1;
+	ex.pidns = 4026532512U;
+	assert_true(fmt_json(b, sizeof(b), &ex, &cg, &ctx) > 0);
+	assert_non_null(strstr(b, ",\"nspid\":1,\"pidns\":4026532512,\"cgroup_id\":"));
+	assert_non_null(strstr(b, ",\"cgroup\":\"/docker/" CID "\",\"container_id\":\"" CID "\","));
+	assert_true(fmt_json(b, sizeof(b), &ex, &evil, &ctx) > 0);
+	assert_non_null(strstr(b, ",\"cgroup\":\"/a\\\"b\\\\c\\u000a\\u001b[31m\\ufffd\",\"container_id\":null,"));
+	ex.nspid = 0;
+	ex.pidns = 0;
+	assert_true(fmt_json(b, sizeof(b), &ex, NULL, &ctx) > 0);
+	assert_non_null(strstr(b, ",\"nspid\":null,\"pidns\":null,"));
+	assert_non_null(strstr(b, ",\"cgroup\":null,\"container_id\":null,"));
+
+	/* text: no columns unless asked */
+	ex.nspid = 2;
+	assert_true(fmt_text(b, sizeof(b), &ex, &cg, &ctx) > 0);
+	assert_null(strstr(b, "3f2a9c"));
+	assert_true(fmt_text_header(b, sizeof(b), &cctx) > 0);
+	assert_string_equal(b, "TIME             PID    PPID COMM             CONTAINER      NSPID "
+			       "STATUS                   AGE\n");
+	assert_true(fmt_text(b, sizeof(b), &ex, &cg, &cctx) > 0);
+	assert_non_null(strstr(b, " 1234       1 worker           3f2a9c0e5b1d       2 exited 7 "));
+	ex.nspid = 0;
+	assert_true(fmt_text(b, sizeof(b), &ex, NULL, &cctx) > 0);
+	assert_non_null(strstr(b, " worker           -                  - exited 7 "));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_words),
+		cmocka_unit_test(test_container_fields),
 		cmocka_unit_test(test_age),
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_text_line),

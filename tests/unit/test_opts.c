@@ -275,6 +275,41 @@ static void test_filters(void **state)
 	assert_int_equal(opts_parse_uid("root", &uid, err, sizeof(err)), -ENOENT);
 }
 
+static void test_container_filters(void **state)
+{
+	char err[OPTS_ERR_LEN];
+	unsigned int inum;
+	struct opts o;
+
+	assert_int_equal(parse(&o, err, "--cgroup", "/sys/fs/cgroup/unified/docker", "--cgroup=/x",
+			       "--container", "3F2A9c", "--pidns", "4026531836", "--pidns",
+			       "/proc/1/ns/pid", NULL), 0);
+	assert_int_equal(o.ncgroups, 2);
+	assert_string_equal(o.cgroups[1], "/x");
+	assert_int_equal(o.ncontainers, 1);
+	assert_string_equal(o.containers[0], "3F2A9c");
+	assert_int_equal(o.npidns, 2);
+	assert_string_equal(o.pidns[1], "/proc/1/ns/pid");
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--cgroup", "", NULL), -EINVAL);
+	assert_non_null(strstr(err, "cgroup ''"));
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--container", "docker-3f2a", NULL), -EINVAL);
+	assert_non_null(strstr(err, "'docker-3f2a'"));
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--container", "", NULL), -EINVAL);
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--pidns", "0", NULL), -EINVAL);
+	assert_non_null(strstr(err, "'0'"));
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--pidns", "4294967296", NULL), -EINVAL);
+	opts_free(&o);
+	assert_int_equal(opts_parse_pidns("4026531836", &inum, err, sizeof(err)), 0);
+	assert_int_equal(inum, 4026531836U);
+	assert_int_equal(opts_parse_pidns("/proc/self/ns/pid", &inum, err, sizeof(err)), -ENOENT);
+	assert_int_equal(opts_parse_pidns("", &inum, err, sizeof(err)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_command),
 		cmocka_unit_test(test_tree_options),
 		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_container_filters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include "cgpath.h"
+#include "cgroup.h"
+#include "filters.h"
+
+#ifndef NS_GET_NSTYPE
+#define NS_GET_NSTYPE _IO(0xb7, 0x3)
+#endif
+
+static int check_cgroups(const struct cgv2 *m, const struct opts *o, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	unsigned int level;
+	uint64_t id;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < o->ncgroups; i++) {
+		ret = cgv2_lookup(m, o->cgroups[i], &id, &level, path, sizeof(path));
+		if (ret == -ENOENT)
+			snprintf(err, errlen, "cgroup '%s': no such cgroup under %s", o->cgroups[i],
+				 m->mnt);
+		else if (ret == -ENOTDIR)
+			snprintf(err, errlen, "cgroup '%s': not a directory", o->cgroups[i]);
+		else if (ret == -EXDEV)
+			snprintf(err, errlen, "cgroup '%s': not in the cgroup v2 hierarchy (%s)",
+				 o->cgroups[i], m->mnt);
+		else if (!ret && level >= 32)
+			snprintf(err, errlen, "cgroup '%s': deeper than 31 levels", o->cgroups[i]);
+		else if (ret)
+			snprintf(err, errlen, "cgroup '%s': %s", o->cgroups[i], strerror(-ret));
+		if (ret)
+			return ret;
+		if (level >= 32)
+			return -E2BIG;
+	}
+	return 0;
+}
+
+/* The running containers whose id starts with a prefix. */
+struct matches {
+	const char *prefix;
+	size_t n;		/* distinct ids */
+	char first[CGPATH_ID_LEN + 1], second[CGPATH_ID_LEN + 1];
+};
+
+static int match_one(void *arg, uint64_t id, const char *path)
+{
+	struct matches *m = arg;
+	char cid[CGPATH_ID_LEN + 1];
+
+	if (!cgpath_container_id(path, cid) || strncmp(cid, m->prefix, strlen(m->prefix)))
+		return 0;
+	if (m->n && !strcmp(cid, m->first))
+		return 0;	/* the same container, a cgroup below its own */
+	if (m->n == 1 && !strcmp(cid, m->second))
+		return 0;
+	if (m->n < 2)
+		memcpy(m->n ? m->second : m->first, cid, sizeof(cid));
+	m->n++;
+	return 0;
+}
+
+/* Docker's rule: a prefix must name one container; one that names none
+ * may name a container still to come, and is kept as a prefix. */
+static int resolve_containers(struct ctr_filters *f, const struct cgv2 *m, const struct opts *o,
+			      char *err, size_t errlen)
+{
+	struct matches mt;
+	char id[CGPATH_ID_LEN + 1];
+	size_t i, nnone = 0;
+	int ret;
+
+	if (!o->ncontainers)
+		return 0;
+	f->containers = calloc(o->ncontainers, sizeof(*f->containers));
+	if (!f->containers)
+		return -ENOMEM;
+	for (i = 0; i < o->ncontainers; i++) {
+		if (cgpath_id_arg(o->containers[i], id))
+			return -EINVAL;		/* opts_parse() checked */
+		memset(&mt, 0, sizeof(mt));
+		mt.prefix = id;
+		ret = cgv2_walk(m, match_one, &mt);
+		if (ret) {
+			snprintf(err, errlen, "container '%s': reading %s: %s", o->containers[i],
+				 m->mnt, strerror(-ret));
+			return ret;
+		}
+		if (mt.n > 1) {
+			snprintf(err, errlen,
+				 "container '%s' is ambiguous: %zu running containers start so "
+				 "(%.12s, %.12s, ...): give more digits",
+				 o->containers[i], mt.n, mt.first, mt.second);
+			return -EINVAL;
+		}
+		f->containers[i] = strdup(mt.n ? mt.first : id);
+		if (!f->containers[i])
+			return -ENOMEM;
+		f->ncontainers++;
+		if (!mt.n && !nnone++)
+			snprintf(f->notice, sizeof(f->notice),
+				 "no running container matches '%.64s': waiting for one",
+				 o->containers[i]);
+	}
+	return 0;
+}
+
+static int resolve_pidns(struct ctr_filters *f, const struct opts *o, char *err, size_t errlen)
+{
+	struct stat st;
+	size_t i;
+	int fd, type;
+
+	if (!o->npidns)
+		return 0;
+	f->pidns = calloc(o->npidns, sizeof(*f->pidns));
+	if (!f->pidns)
+		return -ENOMEM;
+	for (i = 0; i < o->npidns; i++) {
+		if (opts_parse_pidns(o->pidns[i], &f->pidns[i], err, errlen) == 0) {
+			f->npidns++;
+			continue;
+		}
+		fd = open(o->pidns[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(err, errlen, "PID namespace '%s': %s", o->pidns[i], strerror(errno));
+			return -errno;
+		}
+		type = ioctl(fd, NS_GET_NSTYPE);
+		if (type != CLONE_NEWPID || fstat(fd, &st)) {
+			close(fd);
+			snprintf(err, errlen, "PID namespace '%s': not a PID namespace "
+				 "(want /proc/PID/ns/pid or an inode number)", o->pidns[i]);
+			return -EINVAL;
+		}
+		close(fd);
+		f->pidns[f->npidns++] = (unsigned int)st.st_ino;
+	}
+	return 0;
+}
+
+int ctr_filters_resolve(struct ctr_filters *f, const struct opts *o, char *err, size_t errlen)
+{
+	struct cgv2 m;
+	int ret;
+
+	memset(f, 0, sizeof(*f));
+	ret = cgv2_open(&m);
+	f->have_v2 = ret == 0;
+	if (ret && ret != -ENOENT) {
+		snprintf(err, errlen, "finding the cgroup v2 mount: %s", strerror(-ret));
+		return ret;
+	}
+	if (!f->have_v2 && (o->ncgroups || o->ncontainers)) {
+		snprintf(err, errlen, "%s needs cgroup v2, and none is mounted",
+			 o->ncgroups ? "--cgroup" : "--container");
+		return -ENODEV;
+	}
+	if (!f->have_v2)
+		snprintf(f->notice, sizeof(f->notice),
+			 "no cgroup v2 mounted: cgroup paths and container ids are unknown");
+	ret = check_cgroups(&m, o, err, errlen);
+	if (!ret)
+		ret = resolve_containers(f, &m, o, err, errlen);
+	if (!ret)
+		ret = resolve_pidns(f, o, err, errlen);
+	cgv2_close(&m);
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	return ret;
+}
+
+void ctr_filters_free(struct ctr_filters *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->ncontainers; i++)
+		free(f->containers[i]);
+	free(f->containers);
+	free(f->pidns);
+	memset(f, 0, sizeof(*f));
+}
