@@ -172,6 +172,13 @@ $(INTEG_TESTS): $(OUT)/tests/integration/%: $(OUT)/tests/integration/%.o $(OUT)/
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(CMOCKA_LIBS) $(JSONC_LIBS) $(LIB_LIBS) -lpthread -o $@
 
+# A static program without libc that segfaults, for busybox containers.
+SEGV_HELPER := $(OUT)/tests/integration/ctr-segv
+$(SEGV_HELPER): tests/integration/ctr-segv.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O1 -static -nostdlib -fno-stack-protector -fno-pie -no-pie $< -o $@
+
 $(OUT)/bench/%: bench/%.c Makefile | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -192,10 +199,10 @@ unit: $(UNIT_TESTS)
 
 SHELL_TESTS := $(wildcard tests/*.sh)
 
-integration: all $(INTEG_TESTS)
+integration: all $(INTEG_TESTS) $(SEGV_HELPER)
 	$(Q)sh scripts/run-tests.sh integration $(INTEG_TESTS) $(SHELL_TESTS)
 
-check: all $(UNIT_TESTS) $(INTEG_TESTS)
+check: all $(UNIT_TESTS) $(INTEG_TESTS) $(SEGV_HELPER)
 	$(Q)sh scripts/run-tests.sh all $(UNIT_TESTS) $(INTEG_TESTS) $(SHELL_TESTS)
 
 install: all
