@@ -6,6 +6,7 @@
  * open_by_handle_at() an id back into a directory, whose path /proc tells.
  */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -214,17 +215,38 @@ struct walk {
 	char path[PATH_MAX];
 };
 
+/* A cgroup's id and whether it has cgroups below it, from one stat: on
+ * 64-bit, a kernfs inode number is its node's id, and a kernfs directory's
+ * link count is 2 + its subdirectories (the walk opens no leaf). */
+static int stat_id(int dirfd, const char *name, uint64_t *id, bool *parent)
+{
+	struct stat st;
+
+	if (sizeof(st.st_ino) < sizeof(uint64_t)) {
+		*parent = true;
+		return handle_id(dirfd, name, 0, id);
+	}
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	*id = (uint64_t)st.st_ino;
+	*parent = st.st_nlink != 2;
+	return 0;
+}
+
 /* dirfd is the cgroup at w->path (of length plen); visit what is below. */
 static int walk_dir(struct walk *w, int dirfd, size_t plen, int depth)
 {
 	struct dirent *d;
 	uint64_t id = 0;
+	bool parent = false;
 	DIR *dir;
 	int fd, ret = 0;
 	size_t n;
 
-	if (depth >= WALK_MAX_DEPTH)
+	if (depth >= WALK_MAX_DEPTH) {
+		close(dirfd);
 		return 0;
+	}
 	dir = fdopendir(dirfd);
 	if (!dir) {
 		close(dirfd);
@@ -239,17 +261,17 @@ static int walk_dir(struct walk *w, int dirfd, size_t plen, int depth)
 		if (plen + 1 + n >= sizeof(w->path))
 			continue;
 		/* a cgroup removed meanwhile is simply not there */
-		if (handle_id(dirfd, d->d_name, 0, &id))
+		if (stat_id(dirfd, d->d_name, &id, &parent))
 			continue;
 		w->path[plen] = '/';
 		memcpy(w->path + plen + 1, d->d_name, n + 1);
 		w->count++;
 		ret = w->fn(w->arg, id, w->path);
-		if (ret)
-			break;
-		fd = openat(dirfd, d->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0)
-			ret = walk_dir(w, fd, plen + 1 + n, depth + 1);
+		if (!ret && parent) {
+			fd = openat(dirfd, d->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd >= 0)
+				ret = walk_dir(w, fd, plen + 1 + n, depth + 1);
+		}
 		w->path[plen] = '\0';
 	}
 	closedir(dir);

@@ -127,6 +127,7 @@ struct et {
 	size_t npidns;
 
 	struct cgcache cg;	/* cg.m.fd -1: no cgroup v2 */
+	bool cg_walk;		/* the cgroup tree is still to be read */
 };
 
 /* How soon to look again at a record reserved but not committed. */
@@ -305,6 +306,17 @@ static void event_to_exit(const struct et_event *e, struct et_exit *ex)
 	ex->fork_ppid = (pid_t)e->fparent;
 	ex->nspid = (pid_t)e->nspid;
 	ex->pidns = e->pidns;
+}
+
+/* Before the first record is read or a cgroup asked about: the cgroups
+ * that were there before the mkdir probe. */
+static struct cgcache *cgroups(struct et *h)
+{
+	if (h->cg_walk) {
+		h->cg_walk = false;
+		cgcache_walk(&h->cg);
+	}
+	return &h->cg;
 }
 
 /* The container filter, which the kernel cannot check: the container id
@@ -672,6 +684,7 @@ static int consume(struct et *h, bool one)
 	uint64_t start = h->wake_ns ? now_ns(CLOCK_MONOTONIC) : 0;
 	int ret;
 
+	cgroups(h);	/* records may name cgroups gone by now */
 	h->one = one;
 	h->got = 0;
 	ret = ring_buffer__consume(h->rb);
@@ -793,7 +806,7 @@ int et_next(struct et *h, siginfo_t *info, struct et_exit *ex, int flags)
 
 	/* queued results may name a removed cgroup: keep it till they are out */
 	if (!h->qlen)
-		cgcache_purge(&h->cg);
+		cgcache_purge(cgroups(h));
 	for (;;) {
 		if (h->qlen)
 			return sync_ready(h, hand_out(h, 0, info, ex));
@@ -827,7 +840,7 @@ int et_wait(struct et *h, pid_t pid, siginfo_t *info, struct et_exit *ex, int ti
 	int ret;
 
 	if (!h->qlen)
-		cgcache_purge(&h->cg);
+		cgcache_purge(cgroups(h));
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += timeout_ms / 1000;
 	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
@@ -1014,7 +1027,7 @@ uint64_t et_lost_follow(const struct et *h)
 
 const char *et_cgroup_path(struct et *h, uint64_t cgroup_id)
 {
-	const struct cgentry *c = cgcache_get(&h->cg, cgroup_id);
+	const struct cgentry *c = cgcache_get(cgroups(h), cgroup_id);
 
 	if (c && c->path)
 		return c->path;
@@ -1024,7 +1037,7 @@ const char *et_cgroup_path(struct et *h, uint64_t cgroup_id)
 
 const char *et_container_id(struct et *h, uint64_t cgroup_id)
 {
-	const struct cgentry *c = cgcache_get(&h->cg, cgroup_id);
+	const struct cgentry *c = cgcache_get(cgroups(h), cgroup_id);
 
 	if (c && c->has_cid)
 		return c->cid;
@@ -1412,9 +1425,9 @@ struct et *et_open(const struct et_opts *opts)
 		goto cleanup;
 	h->map_fd = bpf_map__fd(h->skel->maps.targets);
 	/* attached: cgroups made from now on come as records; those made
-	 * before, from the tree (what it misses is looked up when needed) */
-	if ((o.flags & ET_OPEN_CGROUPS) && h->cg.m.fd >= 0)
-		cgcache_walk(&h->cg);
+	 * before, from the tree, read on first use (not in the start-up: ~4 us
+	 * a cgroup); what it misses is looked up when needed */
+	h->cg_walk = (o.flags & ET_OPEN_CGROUPS) && h->cg.m.fd >= 0;
 
 	h->rb = ring_buffer__new(bpf_map__fd(h->skel->maps.events), on_event, h, NULL);
 	if (!h->rb) {

@@ -881,6 +881,9 @@ int main(int argc, char **argv)
 	if (c->ctr.notice[0])
 		err("%s", c->ctr.notice);
 	emit_start(c);
+	/* attached: say so now, before the first read (which reads the
+	 * cgroup tree first) */
+	output_flush(&c->out);
 	if (c->cmd.pid) {
 		/* the timeout counts from here: CMD runs from now on */
 		int r = release_command(c);
