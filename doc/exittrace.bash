@@ -25,6 +25,15 @@ _exittrace()
 	-o|--output)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
+	--cgroup)
+		COMPREPLY=($(compgen -d -- "$cur"))
+		return ;;
+	--pidns)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return ;;
+	--container)
+		COMPREPLY=()
+		return ;;
 	--attach)
 		COMPREPLY=($(compgen -W "auto raw_tp tp_btf" -- "$cur"))
 		return ;;
@@ -33,7 +42,7 @@ _exittrace()
 		return ;;
 	esac
 	COMPREPLY=($(compgen -W "-p --pid -f --follow -T --threads -x --failed --comm -u --uid
-		--any -n --count --timeout --summary -r --rusage -o --output -j --json --ringbuf-size
+		--cgroup --container --pidns --any -n --count --timeout --summary -r --rusage -o --output -j --json --ringbuf-size
 		--max-targets --coalesce-us --attach -v --verbose -h --help -V --version --" -- "$cur"))
 }
 complete -F _exittrace exittrace
