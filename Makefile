@@ -163,7 +163,8 @@ $(OUT)/tests/%.o: tests/%.c | $(DEPS_STAMP)
 	$(Q)$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -c $< -o $@
 
 # (libbpf only for its BTF writer, in test_btfmin)
-$(UNIT_TESTS): $(OUT)/tests/unit/%: $(OUT)/tests/unit/%.o $(PURE_OBJS)
+# (the cgroup cache has a unit test of its own logic, without a mount)
+$(UNIT_TESTS): $(OUT)/tests/unit/%: $(OUT)/tests/unit/%.o $(PURE_OBJS) $(OUT)/cgcache.o $(OUT)/cgroup.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(CMOCKA_LIBS) $(LIBBPF_LIBS) -o $@
 

@@ -28,8 +28,7 @@ const volatile bool use_bloom = false;		/* targets also in the bloom filter */
 const volatile bool want_why = false;		/* who sent a fatal signal, OOM */
 const volatile bool want_rusage = false;	/* rusage on process ends */
 const volatile bool filter_pidns = false;	/* only processes in a pidnss namespace */
-const volatile __u32 cgroup_levels = 0;		/* only processes in a cgroups subtree:
-						 * the levels those cgroups are at */
+const volatile __u32 ncgroups = 0;		/* only processes in a cgroup_filter subtree */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -73,7 +72,7 @@ struct {
 } uids SEC(".maps");
 
 /* Filters: the inode of a PID namespace the process must be in (at any
- * level); a cgroup v2 id the process's cgroup must be or descend from. */
+ * level); a cgroup v2 the process's cgroup must be or descend from. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);			/* resized by userspace */
@@ -81,12 +80,14 @@ struct {
 	__type(value, __u8);
 } pidnss SEC(".maps");
 
+#define CGROUP_FILTER_MAX 64
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
 	__uint(max_entries, 1);			/* resized by userspace */
-	__type(key, __u64);
-	__type(value, __u8);
-} cgroups SEC(".maps");
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
 
 /*
  * The last sender of each signal that terminates by default, per process
@@ -191,8 +192,9 @@ static __always_inline __u32 wait_status(struct task_struct *task, struct task_s
 	return BPF_CORE_READ(leader, exit_code);
 }
 
-/* PID namespaces nest at most this deep (the kernel's MAX_PID_NS_LEVEL). */
-#define PID_NS_LEVELS 32
+/* PID namespaces nest at most this deep (the kernel's MAX_PID_NS_LEVEL:
+ * levels 0 to 32). */
+#define PID_NS_MAX_LEVEL 32
 
 /* upid i of a struct pid: numbers[] is a flexible array, indexed with the
  * running kernel's offset and element size. */
@@ -202,7 +204,8 @@ static __always_inline void upid_at(struct pid *p, __u32 i, int *nr, __u32 *inum
 
 	bpf_probe_read_kernel(&u, sizeof(u),
 			      (void *)p + bpf_core_field_offset(struct pid, numbers) +
-				      (i & (PID_NS_LEVELS - 1)) * bpf_core_type_size(struct upid));
+				      (i > PID_NS_MAX_LEVEL ? PID_NS_MAX_LEVEL : i) *
+					      bpf_core_type_size(struct upid));
 	*nr = u.nr;
 	*inum = BPF_CORE_READ(u.ns, ns.inum);
 }
@@ -226,7 +229,7 @@ static __always_inline bool in_pidns(struct task_struct *leader)
 	__u32 level = BPF_CORE_READ(p, level), i, inum;
 	int nr;
 
-	for (i = 0; i < PID_NS_LEVELS; i++) {
+	for (i = 0; i <= PID_NS_MAX_LEVEL; i++) {
 		if (i > level)
 			break;
 		upid_at(p, i, &nr, &inum);
@@ -236,21 +239,17 @@ static __always_inline bool in_pidns(struct task_struct *leader)
 	return false;
 }
 
-/* Whether the current task's cgroup v2 is one of cgroups or below one: a
- * cgroup at level L is an ancestor exactly when it is the task's ancestor
- * at L, so one lookup per level that holds a filter cgroup. */
+/* Whether the current task's cgroup v2 is one of cgroup_filter or below
+ * one: the kernel's own ancestry check, one call per filter cgroup (no
+ * levels or paths, which a cgroup namespace would shift). */
 static __always_inline bool in_cgroups(void)
 {
-	__u64 id;
-	__u32 l;
+	__u32 i;
 
-	for (l = 0; l < 32; l++) {
-		if (!(cgroup_levels & (1U << l)))
-			continue;
-		id = bpf_get_current_ancestor_cgroup_id(l);
-		if (!id)
-			break;		/* the task's cgroup is above level l */
-		if (bpf_map_lookup_elem(&cgroups, &id))
+	for (i = 0; i < CGROUP_FILTER_MAX; i++) {
+		if (i >= ncgroups)
+			break;
+		if (bpf_current_task_under_cgroup(&cgroup_filter, i) == 1)
 			return true;
 	}
 	return false;
@@ -266,7 +265,7 @@ static __always_inline bool passes(struct et_comm_key *comm, __u32 uid,
 		return false;
 	if (filter_uid && !bpf_map_lookup_elem(&uids, &uid))
 		return false;
-	if (cgroup_levels && !in_cgroups())
+	if (ncgroups && !in_cgroups())
 		return false;
 	if (filter_pidns && !in_pidns(leader))
 		return false;
@@ -647,36 +646,52 @@ static __always_inline int on_signal(int sig, struct kernel_siginfo *info,
 	return 0;
 }
 
+/* Where a cgroup record is built: it is too big for the stack, and is
+ * sent with its path's length, not ET_CGROUP_PATH_LEN. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct et_cgroup_event);
+} cgroup_scratch SEC(".maps");
+
 /*
  * cgroup v2 directories made and removed: their id and path (the
  * tracepoint's own path buffer, filled since the tracepoint is enabled), so
  * that userspace knows the path of a cgroup that is gone by the time the
  * records of its processes are read (a container's, removed by its runtime
  * as soon as it reaped the container's init). v1 hierarchies are skipped:
- * the default hierarchy's id is 0.
+ * the default hierarchy's id is 0. A path that fills the kernel's buffer
+ * may have been cut there: sent without, userspace looks it up.
  */
 static __always_inline int on_cgroup(struct cgroup *cgrp, const char *path, bool mkdir)
 {
 	struct et_cgroup_event *c;
+	__u32 zero = 0;
+	long len = 0;
+	int err;
 
 	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
 		return 0;
-	if (mkdir)
-		c = bpf_ringbuf_reserve(&events, sizeof(*c), 0);
-	else
-		c = bpf_ringbuf_reserve(&events, offsetof(struct et_cgroup_event, path), 0);
-	if (!c) {
-		__sync_fetch_and_add(&dropped_cgroups, 1);
+	c = bpf_map_lookup_elem(&cgroup_scratch, &zero);
+	if (!c)
 		return 0;
-	}
 	c->kind = mkdir ? ET_KIND_CGROUP_MKDIR : ET_KIND_CGROUP_RMDIR;
-	c->pad = 0;
 	c->id = BPF_CORE_READ(cgrp, kn, id);
-	if (mkdir && bpf_probe_read_kernel_str(c->path, sizeof(c->path), path) < 0)
-		c->path[0] = '\0';
+	c->parent_id = BPF_CORE_READ(cgrp, self.parent, cgroup, kn, id);
+	if (mkdir) {
+		len = bpf_probe_read_kernel_str(c->path, sizeof(c->path), path);
+		if (len <= 1 || len >= (long)sizeof(c->path))
+			len = 0;
+	}
+	c->len = (__u32)len;
 	/* rare: the default wakeup policy (BPF_RB_NO_WAKEUP here would keep a
 	 * later record's adaptive wakeup from firing) */
-	bpf_ringbuf_submit(c, 0);
+	err = bpf_ringbuf_output(&events, c,
+				 offsetof(struct et_cgroup_event, path) + (len & (ET_CGROUP_PATH_LEN - 1)),
+				 0);
+	if (err)
+		__sync_fetch_and_add(&dropped_cgroups, 1);
 	return 0;
 }
 

@@ -65,13 +65,15 @@ struct et_event {
  * tracepoints): userspace keeps id -> path from these, so that the path of
  * a short-lived cgroup is known even when the cgroup is gone by the time
  * its processes' records are read. Ring order puts a cgroup's mkdir before
- * any record of a process in it, and its rmdir after. rmdir records stop
- * before path[]. */
+ * any record of a process in it, and its rmdir after. A record ends with
+ * its path's NUL (rmdir records, and a path that may have been cut, have
+ * none: len 0). */
 struct et_cgroup_event {
 	__u32 kind;		/* ET_KIND_CGROUP_MKDIR / _RMDIR */
-	__u32 pad;
+	__u32 len;		/* bytes of path[], its NUL included; 0: none */
 	__u64 id;		/* the cgroup id (kernfs node id) */
-	char path[ET_CGROUP_PATH_LEN];	/* from the hierarchy's root, NUL-terminated */
+	__u64 parent_id;	/* its parent's */
+	char path[ET_CGROUP_PATH_LEN];	/* from the hierarchy's root */
 };
 
 /* et_killer.origin: where a signal came from */

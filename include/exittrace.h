@@ -99,8 +99,8 @@ struct et_opts {
 	const uid_t *uids;
 	/* Since 0.3. Only processes in one of these cgroup v2 subtrees (the
 	 * cgroup or below): directories of the v2 mount, or paths in its
-	 * hierarchy ("/docker"); resolved at et_open(), ENOENT if one is not
-	 * there, ENODEV without cgroup v2. */
+	 * hierarchy ("/docker"); at most ET_MAX_CGROUPS (E2BIG); resolved at
+	 * et_open(), ENOENT if one is not there, ENODEV without cgroup v2. */
 	const char *const *cgroups;
 	unsigned int ncgroups;
 	/* Only processes with a PID in one of these PID namespaces (their own
@@ -113,6 +113,9 @@ struct et_opts {
 	const char *const *containers;
 	unsigned int ncontainers;
 };
+
+/* et_opts.cgroups: at most this many */
+#define ET_MAX_CGROUPS 64
 
 /* et_opts.attach: how the probes attach */
 enum et_attach {
@@ -288,6 +291,11 @@ ET_API uint64_t et_lost_follow(const struct et *h);
  */
 ET_API const char *et_cgroup_path(struct et *h, uint64_t cgroup_id);
 ET_API const char *et_container_id(struct et *h, uint64_t cgroup_id);
+
+/* cgroup_mkdir records the kernel could not deliver (ET_OPEN_CGROUPS; ring
+ * buffer full), so far: the paths of those cgroups are looked up when
+ * needed instead, which fails once they are gone. Since 0.3. */
+ET_API uint64_t et_lost_cgroups(const struct et *h);
 
 /* "0.3.0" */
 ET_API const char *et_version(void);

@@ -4,7 +4,8 @@
  * cgroup_mkdir records (a cgroup made while tracing is known before any of
  * its processes can end, however soon the cgroup is removed), a walk of the
  * tree at start, and open_by_handle_at() for what neither saw (while the
- * cgroup exists). Removed cgroups are forgotten in batches.
+ * cgroup exists). Removed cgroups are forgotten in batches; entries live on
+ * the heap, so what was handed out stays put until then.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +14,9 @@
 
 /* Removed cgroups kept before a purge frees them. */
 #define PURGE_AT 1024
+/* Entries at most: beyond, all are dropped at the next purge and looked up
+ * again (a bound when rmdir records are off or lost). */
+#define CACHE_MAX 65536
 
 int cgcache_init(struct cgcache *c)
 {
@@ -20,12 +24,20 @@ int cgcache_init(struct cgcache *c)
 	return cgv2_open(&c->m);
 }
 
+static void entry_free(struct cgentry *e)
+{
+	if (e) {
+		free(e->path);
+		free(e);
+	}
+}
+
 void cgcache_free(struct cgcache *c)
 {
 	size_t i;
 
 	for (i = 0; i < c->nslots; i++)
-		free(c->tab[i].path);
+		entry_free(c->tab[i]);
 	free(c->tab);
 	cgv2_close(&c->m);
 	c->tab = NULL;
@@ -43,32 +55,32 @@ static struct cgentry *find(const struct cgcache *c, uint64_t id)
 
 	if (!c->nslots)
 		return NULL;
-	for (i = slot_of(id, c->nslots); c->tab[i].id; i = (i + 1) & (c->nslots - 1))
-		if (c->tab[i].id == id)
-			return &c->tab[i];
+	for (i = slot_of(id, c->nslots); c->tab[i]; i = (i + 1) & (c->nslots - 1))
+		if (c->tab[i]->id == id)
+			return c->tab[i];
 	return NULL;
 }
 
-/* Rebuild the table with nslots slots, leaving out the dead if asked. */
+/* Rebuild the table with nslots slots, freeing the dead if asked. */
 static int rehash(struct cgcache *c, size_t nslots, bool drop_dead)
 {
-	struct cgentry *tab = calloc(nslots, sizeof(*tab)), *e;
+	struct cgentry **tab = calloc(nslots, sizeof(*tab)), *e;
 	size_t i, j;
 
 	if (!tab)
 		return -ENOMEM;
 	c->n = c->ndead = 0;
 	for (i = 0; i < c->nslots; i++) {
-		e = &c->tab[i];
-		if (!e->id)
+		e = c->tab[i];
+		if (!e)
 			continue;
 		if (drop_dead && e->dead) {
-			free(e->path);
+			entry_free(e);
 			continue;
 		}
-		for (j = slot_of(e->id, nslots); tab[j].id; j = (j + 1) & (nslots - 1))
+		for (j = slot_of(e->id, nslots); tab[j]; j = (j + 1) & (nslots - 1))
 			;
-		tab[j] = *e;
+		tab[j] = e;
 		c->n++;
 		c->ndead += e->dead;
 	}
@@ -85,14 +97,24 @@ static struct cgentry *insert(struct cgcache *c, uint64_t id)
 
 	if (e)
 		return e;
+	if (c->n - c->ndead >= CACHE_MAX) {
+		/* too many: forget them all at the next purge */
+		for (i = 0; i < c->nslots; i++)
+			if (c->tab[i] && !c->tab[i]->dead) {
+				c->tab[i]->dead = true;
+				c->ndead++;
+			}
+	}
 	/* at most half full */
 	if ((c->n + 1) * 2 > c->nslots && rehash(c, c->nslots ? c->nslots * 2 : 64, false))
 		return NULL;
-	for (i = slot_of(id, c->nslots); c->tab[i].id; i = (i + 1) & (c->nslots - 1))
-		;
-	e = &c->tab[i];
-	memset(e, 0, sizeof(*e));
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
 	e->id = id;
+	for (i = slot_of(id, c->nslots); c->tab[i]; i = (i + 1) & (c->nslots - 1))
+		;
+	c->tab[i] = e;
 	c->n++;
 	return e;
 }
@@ -104,14 +126,38 @@ static void set_path(struct cgentry *e, char *path)
 	e->has_cid = path && cgpath_container_id(path, e->cid);
 }
 
-int cgcache_add(struct cgcache *c, uint64_t id, const char *path)
+/* The path as this process sees the hierarchy: under its parent's, when
+ * the parent is known (in a cgroup namespace, the kernel's paths start
+ * above the namespace's root; the walk's and lookups' start at it). */
+static char *local_path(struct cgcache *c, uint64_t parent_id, const char *path)
+{
+	const struct cgentry *p = parent_id ? find(c, parent_id) : NULL;
+	const char *base = strrchr(path, '/');
+	size_t plen, blen;
+	char *out;
+
+	if (!p || !p->path || !base || !base[1])
+		return strdup(path[0] ? path : "/");
+	base++;
+	plen = strcmp(p->path, "/") ? strlen(p->path) : 0;
+	blen = strlen(base);
+	out = malloc(plen + 1 + blen + 1);
+	if (out) {
+		memcpy(out, p->path, plen);
+		out[plen] = '/';
+		memcpy(out + plen + 1, base, blen + 1);
+	}
+	return out;
+}
+
+int cgcache_add(struct cgcache *c, uint64_t id, uint64_t parent_id, const char *path)
 {
 	struct cgentry *e;
 	char *p;
 
 	if (!id)
 		return 0;
-	p = strdup(path[0] ? path : "/");
+	p = local_path(c, parent_id, path);
 	e = p ? insert(c, id) : NULL;
 	if (!e) {
 		free(p);
@@ -142,7 +188,7 @@ static int walk_one(void *arg, uint64_t id, const char *path)
 	/* what a mkdir record already said stays */
 	if (find(c, id))
 		return 0;
-	return cgcache_add(c, id, path);
+	return cgcache_add(c, id, 0, path);
 }
 
 int cgcache_walk(struct cgcache *c)
@@ -154,20 +200,26 @@ const struct cgentry *cgcache_get(struct cgcache *c, uint64_t id)
 {
 	struct cgentry *e;
 	char path[4096];
+	int ret;
 
 	if (!id || c->m.fd < 0)
 		return NULL;
 	e = find(c, id);
 	if (e)
 		return e;
+	ret = cgv2_path(&c->m, id, path, sizeof(path));
+	/* a failure that may pass (no memory, no fds) is not remembered */
+	if (ret && ret != -ESTALE && ret != -ENOENT)
+		return NULL;
 	e = insert(c, id);
 	if (!e)
 		return NULL;
-	if (cgv2_path(&c->m, id, path, sizeof(path)))
-		e->dead = true;		/* unknown: forgotten at the next purge */
-	else
+	if (ret) {
+		e->dead = true;		/* gone: forgotten at the next purge */
+		c->ndead++;
+	} else {
 		set_path(e, strdup(path));
-	c->ndead += e->dead;
+	}
 	return e;
 }
 

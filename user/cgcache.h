@@ -10,7 +10,7 @@
 #include "cgroup.h"
 
 struct cgentry {
-	uint64_t id;		/* 0: free slot */
+	uint64_t id;
 	char *path;		/* NULL: could not be resolved */
 	bool dead;		/* removed: dropped at the next purge */
 	bool has_cid;
@@ -19,7 +19,7 @@ struct cgentry {
 
 struct cgcache {
 	struct cgv2 m;		/* m.fd -1: no cgroup v2 mounted */
-	struct cgentry *tab;	/* open addressing by id, linear probing */
+	struct cgentry **tab;	/* open addressing by id, linear probing */
 	size_t nslots;		/* a power of 2, or 0 */
 	size_t n, ndead;
 };
@@ -29,8 +29,10 @@ struct cgcache {
 int cgcache_init(struct cgcache *c);
 void cgcache_free(struct cgcache *c);
 
-/* A cgroup made (or found): its path from the hierarchy's root. */
-int cgcache_add(struct cgcache *c, uint64_t id, const char *path);
+/* A cgroup made (with its parent's id and its path from the hierarchy's
+ * root, as the kernel says them) or found (parent_id 0, its path as the
+ * file system shows it). */
+int cgcache_add(struct cgcache *c, uint64_t id, uint64_t parent_id, const char *path);
 /* A cgroup removed: still answered until the next cgcache_purge(). */
 void cgcache_removed(struct cgcache *c, uint64_t id);
 /* Every cgroup there is now. */
@@ -38,8 +40,8 @@ int cgcache_walk(struct cgcache *c);
 /* The entry for id, resolved from the file system when not cached (a
  * failure is cached too); NULL without a v2 mount or memory. */
 const struct cgentry *cgcache_get(struct cgcache *c, uint64_t id);
-/* Forget removed cgroups once many are kept: pointers into the entries
- * given out before are then invalid. */
+/* Forget removed cgroups once many are kept: entries given out before may
+ * then be freed. */
 void cgcache_purge(struct cgcache *c);
 
 #endif /* ET_CGCACHE_H */

@@ -82,6 +82,10 @@ int cgv2_open(struct cgv2 *m)
 	free(text);
 	if (ret)
 		return ret;
+	/* in a cgroup namespace, a mount made outside it shows a root above
+	 * the namespace's ("/.."): paths are then the mount's own */
+	if (!strncmp(m->root, "/..", 3))
+		strcpy(m->root, "/");
 	m->fd = open(m->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (m->fd < 0)
 		return -errno;
@@ -141,26 +145,17 @@ static const char *below_mount(const struct cgv2 *m, const char *abs)
 	return abs + n;
 }
 
-int cgv2_lookup(const struct cgv2 *m, const char *arg, uint64_t *id, unsigned int *level,
-		char *path, size_t len)
+/* An absolute directory path, checked to be under the mount. */
+static int lookup_abs(const struct cgv2 *m, const char *abs, uint64_t *id, char *path, size_t len,
+		      int *fd)
 {
-	char abs[PATH_MAX], real[PATH_MAX];
+	char real[PATH_MAX];
 	const char *rel;
 	struct stat st;
 	int ret;
 
-	if (m->fd < 0)
-		return -ENOENT;
-	/* a directory as given, else a path in the hierarchy */
-	if (arg[0] == '/' && !stat(arg, &st)) {
-		snprintf(abs, sizeof(abs), "%s", arg);
-	} else {
-		ret = snprintf(abs, sizeof(abs), "%s/%s", m->mnt, arg[0] == '/' ? arg + 1 : arg);
-		if (ret < 0 || (size_t)ret >= sizeof(abs))
-			return -ENAMETOOLONG;
-		if (stat(abs, &st))
-			return -errno;
-	}
+	if (stat(abs, &st))
+		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
 	if (!realpath(abs, real))
@@ -169,11 +164,38 @@ int cgv2_lookup(const struct cgv2 *m, const char *arg, uint64_t *id, unsigned in
 	if (!rel)
 		return -EXDEV;
 	ret = handle_id(AT_FDCWD, real, 0, id);
+	if (!ret)
+		ret = join(path, len, m->root, rel);
+	if (!ret && fd) {
+		*fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (*fd < 0)
+			ret = -errno;
+	}
+	return ret;
+}
+
+int cgv2_lookup(const struct cgv2 *m, const char *arg, uint64_t *id, unsigned int *level,
+		char *path, size_t len, int *fd)
+{
+	char abs[PATH_MAX];
+	int ret, first = 0;
+
+	if (m->fd < 0)
+		return -ENOENT;
+	/* a directory as given, else (or if it is not a cgroup: "/", or a
+	 * "/docker" of the host) a path in the hierarchy */
+	if (arg[0] == '/') {
+		first = lookup_abs(m, arg, id, path, len, fd);
+		if (!first)
+			goto found;
+	}
+	ret = snprintf(abs, sizeof(abs), "%s/%s", m->mnt, arg[0] == '/' ? arg + 1 : arg);
+	if (ret < 0 || (size_t)ret >= sizeof(abs))
+		return -ENAMETOOLONG;
+	ret = lookup_abs(m, abs, id, path, len, fd);
 	if (ret)
-		return ret;
-	ret = join(path, len, m->root, rel);
-	if (ret)
-		return ret;
+		return first && first != -ENOENT ? first : ret;
+found:
 	*level = cgpath_level(path);
 	return 0;
 }

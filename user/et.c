@@ -42,7 +42,7 @@
 _Static_assert(sizeof(struct et_event) == 88, "et_event layout is shared with BPF");
 _Static_assert(sizeof(struct et_event_ext) == 88 + 20 * ET_CHAIN_MAX + 56 + 80, "et_event_ext layout");
 _Static_assert(offsetof(struct et_exit, ru) % 8 == 0, "struct et_exit is ABI: ru aligned");
-_Static_assert(offsetof(struct et_cgroup_event, path) == 16, "et_cgroup_event layout");
+_Static_assert(offsetof(struct et_cgroup_event, path) == 24, "et_cgroup_event layout");
 _Static_assert(sizeof(struct et_target) == 16, "et_target layout is shared with BPF");
 _Static_assert(ET_COMM_SIZE == ET_COMM_LEN, "comm sizes differ");
 _Static_assert(ET_CHAIN_SIZE == ET_CHAIN_MAX, "chain sizes differ");
@@ -120,14 +120,12 @@ struct et {
 	char (*containers)[CGPATH_ID_LEN + 1];	/* ids or prefixes */
 	size_t ncontainers;
 	char **cgpaths;		/* the cgroups filter, as paths (late results) */
-	uint64_t *cgids;	/* ... as ids, at levels cglevels */
+	int *cgfds;		/* ... as directories, for the kernel */
 	size_t ncgroups;
-	uint32_t cglevels;
 	unsigned int *pidns;
 	size_t npidns;
 
 	struct cgcache cg;	/* cg.m.fd -1: no cgroup v2 */
-	bool cg_walk;		/* the cgroup tree is still to be read */
 };
 
 /* How soon to look again at a record reserved but not committed. */
@@ -308,17 +306,6 @@ static void event_to_exit(const struct et_event *e, struct et_exit *ex)
 	ex->pidns = e->pidns;
 }
 
-/* Before the first record is read or a cgroup asked about: the cgroups
- * that were there before the mkdir probe. */
-static struct cgcache *cgroups(struct et *h)
-{
-	if (h->cg_walk) {
-		h->cg_walk = false;
-		cgcache_walk(&h->cg);
-	}
-	return &h->cg;
-}
-
 /* The container filter, which the kernel cannot check: the container id
  * in the path of the cgroup, matched by prefix. */
 static bool container_passes(struct et *h, uint64_t cgroup_id)
@@ -337,13 +324,18 @@ static bool container_passes(struct et *h, uint64_t cgroup_id)
 	return false;
 }
 
-/* A cgroup made or removed (records before those of its processes). */
+/* A cgroup made or removed (records before those of its processes). A
+ * mkdir record without a path (one that may have been cut) leaves the
+ * cgroup to be looked up. */
 static void on_cgroup_event(struct et *h, const struct et_cgroup_event *c, size_t len)
 {
+	size_t off = offsetof(struct et_cgroup_event, path);
+
 	if (c->kind == ET_KIND_CGROUP_RMDIR) {
 		cgcache_removed(&h->cg, c->id);
-	} else if (len >= sizeof(*c) && memchr(c->path, '\0', sizeof(c->path))) {
-		if (cgcache_add(&h->cg, c->id, c->path))
+	} else if (c->len > 1 && c->len <= sizeof(c->path) && len >= off + c->len &&
+		   c->path[c->len - 1] == '\0' && strlen(c->path) == c->len - 1) {
+		if (cgcache_add(&h->cg, c->id, c->parent_id, c->path))
 			h->err = -ENOMEM;
 	}
 }
@@ -684,7 +676,6 @@ static int consume(struct et *h, bool one)
 	uint64_t start = h->wake_ns ? now_ns(CLOCK_MONOTONIC) : 0;
 	int ret;
 
-	cgroups(h);	/* records may name cgroups gone by now */
 	h->one = one;
 	h->got = 0;
 	ret = ring_buffer__consume(h->rb);
@@ -806,7 +797,7 @@ int et_next(struct et *h, siginfo_t *info, struct et_exit *ex, int flags)
 
 	/* queued results may name a removed cgroup: keep it till they are out */
 	if (!h->qlen)
-		cgcache_purge(cgroups(h));
+		cgcache_purge(&h->cg);
 	for (;;) {
 		if (h->qlen)
 			return sync_ready(h, hand_out(h, 0, info, ex));
@@ -840,7 +831,7 @@ int et_wait(struct et *h, pid_t pid, siginfo_t *info, struct et_exit *ex, int ti
 	int ret;
 
 	if (!h->qlen)
-		cgcache_purge(cgroups(h));
+		cgcache_purge(&h->cg);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += timeout_ms / 1000;
 	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
@@ -1020,6 +1011,11 @@ uint64_t et_lost(const struct et *h)
 	return __atomic_load_n(&h->skel->bss->dropped_events, __ATOMIC_RELAXED);
 }
 
+uint64_t et_lost_cgroups(const struct et *h)
+{
+	return __atomic_load_n(&h->skel->bss->dropped_cgroups, __ATOMIC_RELAXED);
+}
+
 uint64_t et_lost_follow(const struct et *h)
 {
 	return __atomic_load_n(&h->skel->bss->dropped_targets, __ATOMIC_RELAXED);
@@ -1027,7 +1023,7 @@ uint64_t et_lost_follow(const struct et *h)
 
 const char *et_cgroup_path(struct et *h, uint64_t cgroup_id)
 {
-	const struct cgentry *c = cgcache_get(cgroups(h), cgroup_id);
+	const struct cgentry *c = cgcache_get(&h->cg, cgroup_id);
 
 	if (c && c->path)
 		return c->path;
@@ -1037,7 +1033,7 @@ const char *et_cgroup_path(struct et *h, uint64_t cgroup_id)
 
 const char *et_container_id(struct et *h, uint64_t cgroup_id)
 {
-	const struct cgentry *c = cgcache_get(cgroups(h), cgroup_id);
+	const struct cgentry *c = cgcache_get(&h->cg, cgroup_id);
 
 	if (c && c->has_cid)
 		return c->cid;
@@ -1157,10 +1153,13 @@ static int fill_filters(struct et *h)
 		if (bpf_map_update_elem(ufd, &uid, &one, BPF_ANY))
 			return -errno;
 	}
-	for (i = 0; i < h->ncgroups; i++)
-		if (bpf_map_update_elem(bpf_map__fd(h->skel->maps.cgroups), &h->cgids[i], &one,
-					BPF_ANY))
+	for (i = 0; i < h->ncgroups; i++) {
+		uint32_t idx = (uint32_t)i;
+
+		if (bpf_map_update_elem(bpf_map__fd(h->skel->maps.cgroup_filter), &idx,
+					&h->cgfds[i], BPF_ANY))
 			return -errno;
+	}
 	for (i = 0; i < h->npidns; i++)
 		if (bpf_map_update_elem(bpf_map__fd(h->skel->maps.pidnss), &h->pidns[i], &one,
 					BPF_ANY))
@@ -1168,12 +1167,13 @@ static int fill_filters(struct et *h)
 	return 0;
 }
 
-/* The cgroups filter: each one's id, level and path, now (a cgroup made
+/* The cgroups filter: each one's directory and path, now (a cgroup made
  * later under the same name is another cgroup). */
 static int resolve_cgroups(struct et *h, const struct et_opts *o)
 {
 	char path[PATH_MAX];
 	unsigned int level;
+	uint64_t id;
 	size_t i;
 	int ret;
 
@@ -1181,26 +1181,25 @@ static int resolve_cgroups(struct et *h, const struct et_opts *o)
 		return 0;
 	if (!o->cgroups)
 		return -EINVAL;
+	if (o->ncgroups > ET_MAX_CGROUPS)
+		return -E2BIG;
 	if (h->cg.m.fd < 0)
 		return -ENODEV;
-	h->cgids = calloc(o->ncgroups, sizeof(*h->cgids));
+	h->cgfds = calloc(o->ncgroups, sizeof(*h->cgfds));
 	h->cgpaths = calloc(o->ncgroups, sizeof(*h->cgpaths));
-	if (!h->cgids || !h->cgpaths)
+	if (!h->cgfds || !h->cgpaths)
 		return -ENOMEM;
 	for (i = 0; i < o->ncgroups; i++) {
 		if (!o->cgroups[i])
 			return -EINVAL;
-		ret = cgv2_lookup(&h->cg.m, o->cgroups[i], &h->cgids[i], &level, path,
-				  sizeof(path));
+		ret = cgv2_lookup(&h->cg.m, o->cgroups[i], &id, &level, path, sizeof(path),
+				  &h->cgfds[i]);
 		if (ret)
 			return ret == -EXDEV || ret == -ENOTDIR ? -ENOENT : ret;
-		if (level >= 32)
-			return -E2BIG;
 		h->cgpaths[i] = strdup(path);
+		h->ncgroups++;
 		if (!h->cgpaths[i])
 			return -ENOMEM;
-		h->ncgroups++;
-		h->cglevels |= 1U << level;
 	}
 	return 0;
 }
@@ -1300,10 +1299,11 @@ static int load(struct et *h, const struct et_opts *o, bool raw)
 	h->skel->rodata->filter_comm = h->ncomms > 0;
 	h->skel->rodata->filter_uid = h->nuids > 0;
 	h->skel->rodata->filter_pidns = h->npidns > 0;
-	h->skel->rodata->cgroup_levels = h->cglevels;
+	h->skel->rodata->ncgroups = (uint32_t)h->ncgroups;
 	bpf_map__set_max_entries(h->skel->maps.comms, h->ncomms ? (uint32_t)h->ncomms : 1);
 	bpf_map__set_max_entries(h->skel->maps.uids, h->nuids ? (uint32_t)h->nuids : 1);
-	bpf_map__set_max_entries(h->skel->maps.cgroups, h->ncgroups ? (uint32_t)h->ncgroups : 1);
+	bpf_map__set_max_entries(h->skel->maps.cgroup_filter,
+				 h->ncgroups ? (uint32_t)h->ncgroups : 1);
 	bpf_map__set_max_entries(h->skel->maps.pidnss, h->npidns ? (uint32_t)h->npidns : 1);
 	h->skel->rodata->ns_per_tick = h->ns_per_tick;
 	h->skel->rodata->wake_ns = h->wake_ns;
@@ -1425,9 +1425,11 @@ struct et *et_open(const struct et_opts *opts)
 		goto cleanup;
 	h->map_fd = bpf_map__fd(h->skel->maps.targets);
 	/* attached: cgroups made from now on come as records; those made
-	 * before, from the tree, read on first use (not in the start-up: ~4 us
-	 * a cgroup); what it misses is looked up when needed */
-	h->cg_walk = (o.flags & ET_OPEN_CGROUPS) && h->cg.m.fd >= 0;
+	 * before, from the tree (~4.5 us a cgroup), before et_open() returns:
+	 * one removed before the first read is known all the same. What
+	 * neither saw is looked up when needed. */
+	if ((o.flags & ET_OPEN_CGROUPS) && h->cg.m.fd >= 0)
+		cgcache_walk(&h->cg);
 
 	h->rb = ring_buffer__new(bpf_map__fd(h->skel->maps.events), on_event, h, NULL);
 	if (!h->rb) {
@@ -1496,10 +1498,12 @@ void et_close(struct et *h)
 	free(h->q);
 	free(h->comms);
 	free(h->uids);
-	for (i = 0; i < h->ncgroups; i++)
+	for (i = 0; i < h->ncgroups; i++) {
 		free(h->cgpaths[i]);
+		close(h->cgfds[i]);
+	}
 	free(h->cgpaths);
-	free(h->cgids);
+	free(h->cgfds);
 	free(h->pidns);
 	free(h->containers);
 	cgcache_free(&h->cg);

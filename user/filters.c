@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include "cgpath.h"
 #include "cgroup.h"
+#include "exittrace.h"
 #include "filters.h"
 
 #ifndef NS_GET_NSTYPE
@@ -25,8 +26,12 @@ static int check_cgroups(const struct cgv2 *m, const struct opts *o, char *err, 
 	size_t i;
 	int ret;
 
+	if (o->ncgroups > ET_MAX_CGROUPS) {
+		snprintf(err, errlen, "too many --cgroup: at most %d", ET_MAX_CGROUPS);
+		return -E2BIG;
+	}
 	for (i = 0; i < o->ncgroups; i++) {
-		ret = cgv2_lookup(m, o->cgroups[i], &id, &level, path, sizeof(path));
+		ret = cgv2_lookup(m, o->cgroups[i], &id, &level, path, sizeof(path), NULL);
 		if (ret == -ENOENT)
 			snprintf(err, errlen, "cgroup '%s': no such cgroup under %s", o->cgroups[i],
 				 m->mnt);
@@ -35,39 +40,41 @@ static int check_cgroups(const struct cgv2 *m, const struct opts *o, char *err, 
 		else if (ret == -EXDEV)
 			snprintf(err, errlen, "cgroup '%s': not in the cgroup v2 hierarchy (%s)",
 				 o->cgroups[i], m->mnt);
-		else if (!ret && level >= 32)
-			snprintf(err, errlen, "cgroup '%s': deeper than 31 levels", o->cgroups[i]);
 		else if (ret)
 			snprintf(err, errlen, "cgroup '%s': %s", o->cgroups[i], strerror(-ret));
 		if (ret)
 			return ret;
-		if (level >= 32)
-			return -E2BIG;
 	}
 	return 0;
 }
 
-/* The running containers whose id starts with a prefix. */
+/* The running containers whose id starts with a prefix: distinct ids (a
+ * container may have cgroups below its own), the first few kept. */
+#define MATCHES_KEPT 8
+
 struct matches {
 	const char *prefix;
-	size_t n;		/* distinct ids */
-	char first[CGPATH_ID_LEN + 1], second[CGPATH_ID_LEN + 1];
+	size_t n;
+	char ids[MATCHES_KEPT][CGPATH_ID_LEN + 1];
+	bool more;		/* more than MATCHES_KEPT */
 };
 
 static int match_one(void *arg, uint64_t id, const char *path)
 {
 	struct matches *m = arg;
 	char cid[CGPATH_ID_LEN + 1];
+	size_t i;
 
 	if (!cgpath_container_id(path, cid) || strncmp(cid, m->prefix, strlen(m->prefix)))
 		return 0;
-	if (m->n && !strcmp(cid, m->first))
-		return 0;	/* the same container, a cgroup below its own */
-	if (m->n == 1 && !strcmp(cid, m->second))
+	for (i = 0; i < m->n; i++)
+		if (!strcmp(cid, m->ids[i]))
+			return 0;
+	if (m->n == MATCHES_KEPT) {
+		m->more = true;
 		return 0;
-	if (m->n < 2)
-		memcpy(m->n ? m->second : m->first, cid, sizeof(cid));
-	m->n++;
+	}
+	memcpy(m->ids[m->n++], cid, sizeof(cid));
 	return 0;
 }
 
@@ -99,12 +106,13 @@ static int resolve_containers(struct ctr_filters *f, const struct cgv2 *m, const
 		}
 		if (mt.n > 1) {
 			snprintf(err, errlen,
-				 "container '%s' is ambiguous: %zu running containers start so "
-				 "(%.12s, %.12s, ...): give more digits",
-				 o->containers[i], mt.n, mt.first, mt.second);
+				 "container '%s' is ambiguous: %s%zu running containers start so "
+				 "(%.12s, %.12s%s): give more digits",
+				 o->containers[i], mt.more ? "more than " : "", mt.n, mt.ids[0],
+				 mt.ids[1], mt.n > 2 ? ", ..." : "");
 			return -EINVAL;
 		}
-		f->containers[i] = strdup(mt.n ? mt.first : id);
+		f->containers[i] = strdup(mt.n ? mt.ids[0] : id);
 		if (!f->containers[i])
 			return -ENOMEM;
 		f->ncontainers++;
@@ -125,7 +133,8 @@ static int resolve_pidns(struct ctr_filters *f, const struct opts *o, char *err,
 	if (!o->npidns)
 		return 0;
 	f->pidns = calloc(o->npidns, sizeof(*f->pidns));
-	if (!f->pidns)
+	f->pidns_fds = calloc(o->npidns, sizeof(*f->pidns_fds));
+	if (!f->pidns || !f->pidns_fds)
 		return -ENOMEM;
 	for (i = 0; i < o->npidns; i++) {
 		if (opts_parse_pidns(o->pidns[i], &f->pidns[i], err, errlen) == 0) {
@@ -134,8 +143,9 @@ static int resolve_pidns(struct ctr_filters *f, const struct opts *o, char *err,
 		}
 		fd = open(o->pidns[i], O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			snprintf(err, errlen, "PID namespace '%s': %s", o->pidns[i], strerror(errno));
-			return -errno;
+			type = errno;
+			snprintf(err, errlen, "PID namespace '%s': %s", o->pidns[i], strerror(type));
+			return -type;
 		}
 		type = ioctl(fd, NS_GET_NSTYPE);
 		if (type != CLONE_NEWPID || fstat(fd, &st)) {
@@ -144,7 +154,7 @@ static int resolve_pidns(struct ctr_filters *f, const struct opts *o, char *err,
 				 "(want /proc/PID/ns/pid or an inode number)", o->pidns[i]);
 			return -EINVAL;
 		}
-		close(fd);
+		f->pidns_fds[f->nfds++] = fd;
 		f->pidns[f->npidns++] = (unsigned int)st.st_ino;
 	}
 	return 0;
@@ -187,6 +197,9 @@ void ctr_filters_free(struct ctr_filters *f)
 
 	for (i = 0; i < f->ncontainers; i++)
 		free(f->containers[i]);
+	for (i = 0; i < f->nfds; i++)
+		close(f->pidns_fds[i]);
+	free(f->pidns_fds);
 	free(f->containers);
 	free(f->pidns);
 	memset(f, 0, sizeof(*f));

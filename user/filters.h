@@ -15,6 +15,10 @@ struct ctr_filters {
 	size_t ncontainers;
 	unsigned int *pidns;	/* inode numbers */
 	size_t npidns;
+	int *pidns_fds;		/* those given as paths, held open: a namespace
+				 * whose inode number is watched cannot end and
+				 * pass it on to a new one */
+	size_t nfds;
 	char notice[256];	/* for stderr, once: "" or what the user should know */
 };
 

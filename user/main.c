@@ -81,6 +81,7 @@ struct cli {
 	size_t npins;
 	uint64_t lost_seen;
 	uint64_t not_followed_seen;
+	uint64_t lost_cgroups_seen;
 	int stop_signal;
 	struct command cmd;
 	uid_t *uids;
@@ -411,6 +412,11 @@ static int drain(struct cli *c, struct et *h, enum stop_reason *why)
 	if (lost != c->not_followed_seen)
 		emit_loss(c, "not_followed", lost, &c->not_followed_seen,
 			  "children not followed: target set full (raise --max-targets)");
+	lost = et_lost_cgroups(h);
+	if (lost != c->lost_cgroups_seen)
+		emit_loss(c, "lost_cgroups", lost, &c->lost_cgroups_seen,
+			  "new cgroups' records lost: ring buffer full (raise --ringbuf-size); "
+			  "their paths are looked up instead, while they exist");
 	return ret;
 }
 

@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <ctype.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -24,16 +25,17 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "harness.h"
 
 #define BUSYBOX "/bin/busybox"
 #define SEGV_HELPER "build/tests/integration/ctr-segv"
 
-/* Two ids that share no prefix beyond "3f2"; a third sharing "3f2a9c". */
-#define ID_A "3f2a9c0e5b1d4a7f8c6e2b9d0a1f3c5e7b9d2f4a6c8e0b1d3f5a7c9e1b2d4f6a"
-#define ID_B "3f2b00112233445566778899aabbccddeeff00112233445566778899aabbccdd"
-#define ID_C "3f2a9cffeeddccbbaa99887766554433221100ffeeddccbbaa9988776655443a"
+/* Container ids of this run (another run at once has others): A and C
+ * share their first 9 digits, B starts differently. */
+static char ID_A[65], ID_B[65], ID_C[65];
+static char PREFIX_AC[10];	/* A's and C's first 9 digits, upper case */
 
 static char tmp[256];	/* everything of this run, removed at the end */
 static char v2[512];	/* the cgroup v2 mount */
@@ -151,12 +153,26 @@ static int runc(const char *verb, const char *a1, const char *a2, const char *a3
 	return run(argv);
 }
 
+static void make_ids(void)
+{
+	static const char fill[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
+	unsigned int run = (unsigned int)getpid() * 2654435761U ^ (unsigned int)time(NULL);
+	int i;
+
+	snprintf(ID_A, sizeof(ID_A), "a%08x0%.54s", run, fill);
+	snprintf(ID_C, sizeof(ID_C), "a%08x1%.54s", run, fill);
+	snprintf(ID_B, sizeof(ID_B), "b%08x0%.54s", run, fill);
+	for (i = 0; i < 9; i++)
+		PREFIX_AC[i] = (char)toupper((unsigned char)ID_A[i]);
+}
+
 static int setup(void **state)
 {
 	char rootfs[PATH_MAX + 16], path[PATH_MAX + 64];
 	const char *applets[] = { "sh", "sleep", "cat", "echo", "kill", "readlink", NULL };
 	int i;
 
+	make_ids();
 	if (geteuid() != 0 || !find_v2())
 		return 0;	/* each test says why it skips */
 	have_runtime = runtime_present() && !access(BUSYBOX, X_OK) && !access(SEGV_HELPER, X_OK);
@@ -230,6 +246,17 @@ static void require_runtime(void)
 	}
 }
 
+/* ---- what a failed test leaves behind: cleaned up after each test ---- */
+
+static struct tracer *live_tracer;
+static struct ctr *live_ctrs[8];
+
+static void spawn_tracer(struct tracer *tr, const char *const argv[], const char *env)
+{
+	tracer_spawn_env(tr, argv, env, -1);
+	live_tracer = tr;
+}
+
 /* ---- one container ---- */
 
 struct ctr {
@@ -294,12 +321,15 @@ static void write_config(struct ctr *c, const char *script)
 	json_object_put(o);
 }
 
+static void ctr_delete(struct ctr *c);
+
 /* Make the container (runc create): its init exists, held until start. */
 static void ctr_create(struct ctr *c, const char *name, const char *id, const char *script)
 {
 	char pidfile[PATH_MAX + 16], buf[64], nslink[64];
 	const char *spec[] = { "runc", "spec", "--bundle", c->bundle, NULL };
 	struct stat st;
+	int i;
 
 	memset(c, 0, sizeof(*c));
 	c->pidfd = -1;
@@ -312,6 +342,10 @@ static void ctr_create(struct ctr *c, const char *name, const char *id, const ch
 	assert_int_equal(run(spec), 0);
 	write_config(c, script);
 	snprintf(pidfile, sizeof(pidfile), "%s/pid", c->bundle);
+	for (i = 0; i < 8 && live_ctrs[i]; i++)
+		;
+	if (i < 8)
+		live_ctrs[i] = c;
 	if (runc("create", "--bundle", c->bundle, "--pid-file", pidfile, c->name) != 0)
 		fail_msg("runc create %s failed (see %s/log)", c->name, tmp);
 	if (!read_text(pidfile, buf, sizeof(buf)))
@@ -352,6 +386,11 @@ static int ctr_wait(struct ctr *c)
 /* Remove it: runc deletes its cgroup. */
 static void ctr_delete(struct ctr *c)
 {
+	int i;
+
+	for (i = 0; i < 8; i++)
+		if (live_ctrs[i] == c)
+			live_ctrs[i] = NULL;
 	runc("delete", "-f", c->name, NULL, NULL, NULL);
 	if (c->pidfd >= 0) {
 		kill(c->pid, SIGKILL);
@@ -399,7 +438,7 @@ static void test_exit_7_by_host_pid(void **state)
 	ctr_create(&c, "exit7", ID_A, "exit 7");
 	snprintf(p, sizeof(p), "%d", (int)c.pid);
 	const char *argv[] = { "-j", "-p", p, NULL };
-	tracer_spawn(&tr, argv);
+	spawn_tracer(&tr, argv, NULL);
 	tracer_start_wait(&tr);
 	ctr_start(&c);
 	ws = ctr_wait(&c);
@@ -424,7 +463,7 @@ static void test_sigkill(void **state)
 	require_runtime();
 	ctr_create(&c, "kill", ID_B, "exec sleep 100");
 	const char *argv[] = { "-j", "--container", ID_B, NULL };
-	tracer_spawn(&tr, argv);
+	spawn_tracer(&tr, argv, NULL);
 	tracer_start_wait(&tr);
 	ctr_start(&c);
 	kill(c.pid, SIGKILL);
@@ -454,7 +493,7 @@ static void test_child_segfault(void **state)
 	require_runtime();
 	ctr_create(&c, "segv", ID_C, "/bin/ctr-segv & echo $! > /out/child; wait $!; exit $?");
 	const char *argv[] = { "-j", "--container", ID_C, NULL };
-	tracer_spawn(&tr, argv);
+	spawn_tracer(&tr, argv, NULL);
 	tracer_start_wait(&tr);
 	ctr_start(&c);
 	ws = ctr_wait(&c);
@@ -497,7 +536,7 @@ static void gone_before_read(bool created_before_tracing)
 	const char *argv[] = { "-j", "--container", ID_A, NULL };
 	if (created_before_tracing)
 		ctr_create(&c, "gone-old", ID_A, "exit 3");
-	tracer_spawn(&tr, argv);
+	spawn_tracer(&tr, argv, NULL);
 	tracer_start_wait(&tr);
 	/* the tracer reads nothing from here until its cgroup is gone */
 	kill(tr.pid, SIGSTOP);
@@ -537,8 +576,8 @@ static void test_container_prefix_selects_exactly(void **state)
 	int wa, wb;
 
 	require_runtime();
-	const char *argv[] = { "-j", "--container", "3F2A9", NULL };
-	tracer_spawn(&tr, argv);
+	const char *argv[] = { "-j", "--container", PREFIX_AC, NULL };
+	spawn_tracer(&tr, argv, NULL);
 	tracer_start_wait(&tr);
 	/* b first: had it been reported, it would come before a's end */
 	ctr_create(&b, "other", ID_B, "exit 5");
@@ -580,14 +619,19 @@ static void test_container_prefix_ambiguous(void **state)
 	require_runtime();
 	ctr_create(&a, "amb1", ID_A, "exit 0");
 	ctr_create(&c, "amb2", ID_C, "exit 0");
-	const char *argv[] = { "-j", "--container", "3f2a9c", NULL };
-	tracer_spawn(&tr, argv);
+	char shared[16], unique[16], msg[64];
+
+	snprintf(shared, sizeof(shared), "%.9s", ID_A);
+	snprintf(unique, sizeof(unique), "%.10s", ID_A);
+	snprintf(msg, sizeof(msg), "container '%s' is ambiguous: 2 running", shared);
+	const char *argv[] = { "-j", "--container", shared, NULL };
+	spawn_tracer(&tr, argv, NULL);
 	ws = tracer_wait(&tr, T_TIMEOUT_MS);
 	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 125);
-	assert_non_null(strstr(tracer_stderr(&tr), "container '3f2a9c' is ambiguous"));
+	assert_non_null(strstr(tracer_stderr(&tr), msg));
 	tracer_close(&tr);
-	const char *argv2[] = { "-j", "--container", "3f2a9c0", NULL };
-	tracer_spawn(&tr, argv2);
+	const char *argv2[] = { "-j", "--container", unique, NULL };
+	spawn_tracer(&tr, argv2, NULL);
 	tracer_start_wait(&tr);
 	ctr_start(&a);
 	ws = ctr_wait(&a);
@@ -645,7 +689,7 @@ static void test_cgroup_subtree(void **state)
 	/* a path in the hierarchy as well as a directory */
 	snprintf(rel, sizeof(rel), "/exittrace-test-%d/a", (int)getpid());
 	const char *argv[] = { "-j", "--cgroup", rel, NULL };
-	tracer_spawn(&tr, argv);
+	spawn_tracer(&tr, argv, NULL);
 	tracer_start_wait(&tr);
 	/* outside the subtree first: had they been reported, before the rest */
 	for (i = 0; i < 4; i++) {
@@ -675,6 +719,82 @@ static void test_cgroup_subtree(void **state)
 	remove_subtree();
 }
 
+/*
+ * exittrace in a cgroup namespace, as in a container with its own (docker's
+ * default on cgroup v2): rooted at NS, a cgroup v2 mounted inside. Paths
+ * are the namespace's, cgroups made while tracing included (the kernel
+ * gives those from the hierarchy's root), and --cgroup picks the subtree
+ * the namespace calls /sub.
+ */
+static void test_cgroup_namespace(void **state)
+{
+	char ns[PATH_MAX], sub[PATH_MAX + 8], fresh[PATH_MAX + 16], wrapper[PATH_MAX + 16];
+	char script[4 * PATH_MAX], et[PATH_MAX];
+	struct in_cgroup in[3] = { { ns, 8 }, { fresh, 7 }, { sub, 9 } };
+	const char *bin = getenv("EXITTRACE"), *saved;
+	struct child ch[3];
+	struct tracer tr;
+	json_object *ev;
+	bool seen7 = false, seen9 = false;
+	int i, code;
+
+	require_bpf();
+	if (!v2[0])
+		skip();
+	if (!realpath(bin ? bin : "build/exittrace", et))
+		fail_msg("no exittrace binary");
+	snprintf(top, sizeof(top), "%s/exittrace-ns-%d", v2, (int)getpid());
+	snprintf(ns, sizeof(ns), "%s", top);
+	snprintf(sub, sizeof(sub), "%s/a", ns);
+	snprintf(fresh, sizeof(fresh), "%s/b", sub);
+	if (mkdir(ns, 0755) || mkdir(sub, 0755))
+		fail_msg("making cgroups under %s: %s", v2, strerror(errno));
+	snprintf(wrapper, sizeof(wrapper), "%s/in-cgroupns", tmp);
+	snprintf(script, sizeof(script),
+		 "#!/bin/sh\n"
+		 "echo $$ > %s/cgroup.procs || exit 97\n"
+		 "exec unshare --cgroup --mount sh -c "
+		 "'umount %s; mount -t cgroup2 none %s && exec %s \"$@\"' sh \"$@\"\n",
+		 ns, v2, v2, et);
+	write_text(wrapper, script);
+	chmod(wrapper, 0755);
+	saved = bin;
+	setenv("EXITTRACE", wrapper, 1);
+	const char *argv[] = { "-j", "--cgroup", "/a", NULL };
+	spawn_tracer(&tr, argv, NULL);
+	if (saved)
+		setenv("EXITTRACE", saved, 1);
+	else
+		unsetenv("EXITTRACE");
+	tracer_start_wait(&tr);
+	/* made while tracing: its path comes from the kernel's mkdir record */
+	if (mkdir(fresh, 0755))
+		fail_msg("mkdir %s: %s", fresh, strerror(errno));
+	for (i = 0; i < 3; i++) {
+		spawn_in(&ch[i], &in[i]);
+		child_go(&ch[i]);
+		assert_int_equal(WEXITSTATUS(child_wait(&ch[i], true)), in[i].code);
+	}
+	while (!seen7 || !seen9) {
+		ev = tracer_event(&tr, "exit", 0, T_TIMEOUT_MS);
+		assert_non_null(ev);
+		code = (int)j_int(ev, "exit_code");
+		assert_true(code == 7 || code == 9);	/* 8: outside /a */
+		if (code == 7) {
+			assert_int_equal(j_int(ev, "pid"), ch[1].pid);
+			assert_string_equal(j_str(ev, "cgroup"), "/a/b");
+			seen7 = true;
+		} else {
+			assert_int_equal(j_int(ev, "pid"), ch[2].pid);
+			assert_string_equal(j_str(ev, "cgroup"), "/a");
+			seen9 = true;
+		}
+		json_object_put(ev);
+	}
+	tracer_close(&tr);
+	remove_subtree();
+}
+
 static void test_cgroup_errors(void **state)
 {
 	struct tracer tr;
@@ -682,13 +802,13 @@ static void test_cgroup_errors(void **state)
 
 	require_bpf();
 	const char *argv[] = { "--cgroup", "/no/such/cgroup-here", NULL };
-	tracer_spawn(&tr, argv);
+	spawn_tracer(&tr, argv, NULL);
 	ws = tracer_wait(&tr, T_TIMEOUT_MS);
 	assert_int_equal(WEXITSTATUS(ws), 125);
 	assert_non_null(strstr(tracer_stderr(&tr), "cgroup '/no/such/cgroup-here': no such cgroup"));
 	tracer_close(&tr);
 	const char *argv2[] = { "--pidns", "/proc/self/ns/net", NULL };
-	tracer_spawn(&tr, argv2);
+	spawn_tracer(&tr, argv2, NULL);
 	ws = tracer_wait(&tr, T_TIMEOUT_MS);
 	assert_int_equal(WEXITSTATUS(ws), 125);
 	assert_non_null(strstr(tracer_stderr(&tr), "'/proc/self/ns/net': not a PID namespace"));
@@ -714,7 +834,7 @@ static void test_v1_only_host(void **state)
 		       "rw,memory\n");
 	snprintf(env, sizeof(env), "EXITTRACE_TEST_MOUNTINFO=%s", mi);
 	const char *argv[] = { "-j", "-x", NULL };
-	tracer_spawn_env(&tr, argv, env, -1);
+	spawn_tracer(&tr, argv, env);
 	tracer_start_wait(&tr);
 	child_spawn(&ch, do_exit_code, &in);
 	child_go(&ch);
@@ -734,7 +854,7 @@ static void test_v1_only_host(void **state)
 	tracer_close(&tr);
 
 	const char *argv2[] = { "--container", "3f2a", NULL };
-	tracer_spawn_env(&tr, argv2, env, -1);
+	spawn_tracer(&tr, argv2, env);
 	ws = tracer_wait(&tr, T_TIMEOUT_MS);
 	assert_int_equal(WEXITSTATUS(ws), 125);
 	assert_non_null(strstr(tracer_stderr(&tr), "--container needs cgroup v2, and none is mounted"));
@@ -846,7 +966,7 @@ static void test_unshare_nspid(void **state)
 
 	require_bpf();
 	const char *argv[] = { "-j", NULL };
-	tracer_spawn(&tr, argv);
+	spawn_tracer(&tr, argv, NULL);
 	tracer_start_wait(&tr);
 	ns_start(&r, "ns-host");
 	ns_finish(&r);
@@ -895,7 +1015,7 @@ static void test_pidns_filter(void **state)
 	snprintf(inode, sizeof(inode), "%u", r1.inode);
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)r2.sh);
 	const char *argv[] = { "-j", "--pidns", inode, "--pidns", path, NULL };
-	tracer_spawn(&tr, argv);
+	spawn_tracer(&tr, argv, NULL);
 	tracer_start_wait(&tr);
 	ns_finish(&r1);		/* unshare 1 (host namespace) ends too */
 	child_spawn(&h, do_exit_code, &host);
@@ -918,21 +1038,41 @@ static void test_pidns_filter(void **state)
 	tracer_close(&tr);
 }
 
+/* After each test, passed or not: no tracer left (stopped, maybe), no
+ * container, no test cgroup. */
+static int cleanup(void **state)
+{
+	int i;
+
+	if (live_tracer && live_tracer->pid > 0) {
+		kill(live_tracer->pid, SIGCONT);
+		tracer_close(live_tracer);
+	}
+	live_tracer = NULL;
+	for (i = 0; i < 8; i++)
+		if (live_ctrs[i])
+			ctr_delete(live_ctrs[i]);
+	if (top[0])
+		remove_subtree();
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exit_7_by_host_pid),
-		cmocka_unit_test(test_sigkill),
-		cmocka_unit_test(test_child_segfault),
-		cmocka_unit_test(test_cgroup_made_while_tracing_then_gone),
-		cmocka_unit_test(test_cgroup_made_before_tracing_then_gone),
-		cmocka_unit_test(test_container_prefix_selects_exactly),
-		cmocka_unit_test(test_container_prefix_ambiguous),
-		cmocka_unit_test(test_cgroup_subtree),
-		cmocka_unit_test(test_cgroup_errors),
-		cmocka_unit_test(test_v1_only_host),
-		cmocka_unit_test(test_unshare_nspid),
-		cmocka_unit_test(test_pidns_filter),
+		cmocka_unit_test_teardown(test_exit_7_by_host_pid, cleanup),
+		cmocka_unit_test_teardown(test_sigkill, cleanup),
+		cmocka_unit_test_teardown(test_child_segfault, cleanup),
+		cmocka_unit_test_teardown(test_cgroup_made_while_tracing_then_gone, cleanup),
+		cmocka_unit_test_teardown(test_cgroup_made_before_tracing_then_gone, cleanup),
+		cmocka_unit_test_teardown(test_container_prefix_selects_exactly, cleanup),
+		cmocka_unit_test_teardown(test_container_prefix_ambiguous, cleanup),
+		cmocka_unit_test_teardown(test_cgroup_subtree, cleanup),
+		cmocka_unit_test_teardown(test_cgroup_namespace, cleanup),
+		cmocka_unit_test_teardown(test_cgroup_errors, cleanup),
+		cmocka_unit_test_teardown(test_v1_only_host, cleanup),
+		cmocka_unit_test_teardown(test_unshare_nspid, cleanup),
+		cmocka_unit_test_teardown(test_pidns_filter, cleanup),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
