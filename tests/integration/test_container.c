@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -207,16 +208,27 @@ static int setup(void **state)
 	return 0;
 }
 
+/* rmdir a cgroup and every cgroup below it (their files go with them). */
+static void rmdir_tree(const char *path)
+{
+	char sub[PATH_MAX];
+	struct dirent *d;
+	DIR *dir = opendir(path);
+
+	if (!dir)
+		return;
+	while ((d = readdir(dir)))
+		if (d->d_type == DT_DIR && d->d_name[0] != '.') {
+			snprintf(sub, sizeof(sub), "%s/%s", path, d->d_name);
+			rmdir_tree(sub);
+		}
+	closedir(dir);
+	rmdir(path);
+}
+
 static void remove_subtree(void)
 {
-	const char *const sub[] = { "/a/b", "/a", "/c", "", NULL };
-	char path[700];
-	int i;
-
-	for (i = 0; sub[i]; i++) {
-		snprintf(path, sizeof(path), "%s%s", top, sub[i]);
-		rmdir(path);
-	}
+	rmdir_tree(top);
 }
 
 static int teardown(void **state)
@@ -801,6 +813,11 @@ static void test_cgroup_errors(void **state)
 	int ws;
 
 	require_bpf();
+	/* the root: everything */
+	const char *argv0[] = { "-j", "--cgroup", "/", NULL };
+	spawn_tracer(&tr, argv0, NULL);
+	tracer_start_wait(&tr);
+	tracer_close(&tr);
 	const char *argv[] = { "--cgroup", "/no/such/cgroup-here", NULL };
 	spawn_tracer(&tr, argv, NULL);
 	ws = tracer_wait(&tr, T_TIMEOUT_MS);
@@ -859,6 +876,49 @@ static void test_v1_only_host(void **state)
 	assert_int_equal(WEXITSTATUS(ws), 125);
 	assert_non_null(strstr(tracer_stderr(&tr), "--container needs cgroup v2, and none is mounted"));
 	tracer_close(&tr);
+}
+
+/* New cgroups' records that find the ring buffer full are counted and
+ * said, like lost exits. */
+static void test_lost_cgroup_records(void **state)
+{
+	char dir[PATH_MAX + 300], name[256];
+	struct in_cgroup in = { NULL, 0 };
+	struct child ch;
+	struct tracer tr;
+	json_object *ev;
+	int i;
+
+	require_bpf();
+	if (!v2[0])
+		skip();
+	snprintf(top, sizeof(top), "%s/exittrace-lost-%d", v2, (int)getpid());
+	if (mkdir(top, 0755))
+		fail_msg("mkdir %s: %s", top, strerror(errno));
+	const char *argv[] = { "-j", "--ringbuf-size", "4", NULL };
+	spawn_tracer(&tr, argv, NULL);
+	tracer_start_wait(&tr);
+	/* 40 records of ~270 bytes for a 4 KiB ring nobody reads */
+	kill(tr.pid, SIGSTOP);
+	memset(name, 'x', 200);
+	name[200] = '\0';
+	for (i = 0; i < 40; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s%02d", top, name, i);
+		if (mkdir(dir, 0755))
+			fail_msg("mkdir: %s", strerror(errno));
+	}
+	kill(tr.pid, SIGCONT);
+	/* an exit to read after them */
+	child_spawn(&ch, do_exit_code, &in);
+	child_go(&ch);
+	child_wait(&ch, true);
+	ev = tracer_event(&tr, "lost_cgroups", 0, T_TIMEOUT_MS);
+	assert_non_null(ev);
+	/* at most 16 fit (other cgroups made meanwhile may be lost too) */
+	assert_true(j_int(ev, "count") >= 24);
+	json_object_put(ev);
+	tracer_close(&tr);
+	remove_subtree();
 }
 
 /* ---- PID namespaces: unshare --pid --fork ---- */
@@ -1070,6 +1130,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_cgroup_subtree, cleanup),
 		cmocka_unit_test_teardown(test_cgroup_namespace, cleanup),
 		cmocka_unit_test_teardown(test_cgroup_errors, cleanup),
+		cmocka_unit_test_teardown(test_lost_cgroup_records, cleanup),
 		cmocka_unit_test_teardown(test_v1_only_host, cleanup),
 		cmocka_unit_test_teardown(test_unshare_nspid, cleanup),
 		cmocka_unit_test_teardown(test_pidns_filter, cleanup),
