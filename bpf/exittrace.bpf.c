@@ -210,14 +210,26 @@ static __always_inline void upid_at(struct pid *p, __u32 i, int *nr, __u32 *inum
 	*inum = BPF_CORE_READ(u.ns, ns.inum);
 }
 
+/* The initial PID namespace's inode number (PROC_PID_INIT_INO, fixed). */
+#define PID_NS_INIT_INO 0xEFFFFFFCU
+
 /* The process's PID as its own (innermost) PID namespace sees it, and that
- * namespace's inode: the numbers of the leader's struct pid at its level. */
-static __always_inline void ns_pid(struct task_struct *leader, __u32 *nspid, __u32 *pidns)
+ * namespace's inode: the numbers of the leader's struct pid at its level.
+ * Most processes of a host are at level 0: the tgid, in the initial
+ * namespace, without the two reads that follow. */
+static __always_inline void ns_pid(struct task_struct *leader, __u32 tgid, __u32 *nspid,
+				   __u32 *pidns)
 {
 	struct pid *p = BPF_CORE_READ(leader, thread_pid);
+	__u32 level = BPF_CORE_READ(p, level);
 	int nr;
 
-	upid_at(p, BPF_CORE_READ(p, level), &nr, pidns);
+	if (!level) {
+		*nspid = tgid;
+		*pidns = PID_NS_INIT_INO;
+		return;
+	}
+	upid_at(p, level, &nr, pidns);
 	*nspid = (__u32)nr;
 }
 
@@ -411,7 +423,7 @@ static __always_inline void report(struct task_struct *task, struct task_struct 
 	e->thread_code = code;
 	e->fparent = fparent;
 	e->nchain = 0;
-	ns_pid(leader, &e->nspid, &e->pidns);
+	ns_pid(leader, tgid, &e->nspid, &e->pidns);
 	__builtin_memcpy(e->comm, comm->comm, sizeof(e->comm));
 	if (x) {
 		__builtin_memset(x->chain, 0, sizeof(x->chain));
