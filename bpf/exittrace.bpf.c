@@ -702,7 +702,8 @@ static __always_inline int on_cgroup(struct cgroup *cgrp, const char *path, bool
 	err = bpf_ringbuf_output(&events, c,
 				 offsetof(struct et_cgroup_event, path) + (len & (ET_CGROUP_PATH_LEN - 1)),
 				 0);
-	if (err)
+	/* a lost rmdir only keeps a dead path cached a while: not counted */
+	if (err && mkdir)
 		__sync_fetch_and_add(&dropped_cgroups, 1);
 	return 0;
 }

@@ -282,8 +282,9 @@ ET_API uint64_t et_lost(const struct et *h);
 ET_API uint64_t et_lost_follow(const struct et *h);
 
 /*
- * The path of a cgroup v2 (et_exit.cgroup_id) from the hierarchy's root,
- * "/docker/3f2a...", and the container id in it (64 hex digits; see
+ * The path of a cgroup v2 (et_exit.cgroup_id) as the cgroup v2 mount shows
+ * it, "/docker/3f2a..." (from the hierarchy's root; in a cgroup namespace
+ * with its own mount, from the namespace's), and the container id in it (64 hex digits; see
  * et_opts.containers for the patterns), cached. Raw bytes: escape them
  * before printing. Valid until the next et_next(), et_wait() or et_close().
  * NULL with errno ENOENT: unknown (gone before anything saw it: open with

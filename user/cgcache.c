@@ -14,9 +14,10 @@
 
 /* Removed cgroups kept before a purge frees them. */
 #define PURGE_AT 1024
-/* Entries at most: beyond, all are dropped at the next purge and looked up
- * again (a bound when rmdir records are off or lost). */
-#define CACHE_MAX 65536
+/* Entries at most, well above what the walk reads (65536): beyond, all are
+ * dropped at the next purge and looked up again (a bound for when rmdir
+ * records are off or lost). */
+#define CACHE_MAX 262144
 
 int cgcache_init(struct cgcache *c)
 {
@@ -32,6 +33,17 @@ static void entry_free(struct cgentry *e)
 	}
 }
 
+static void free_retired(struct cgcache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nretired; i++)
+		free(c->retired[i]);
+	free(c->retired);
+	c->retired = NULL;
+	c->nretired = 0;
+}
+
 void cgcache_free(struct cgcache *c)
 {
 	size_t i;
@@ -39,6 +51,7 @@ void cgcache_free(struct cgcache *c)
 	for (i = 0; i < c->nslots; i++)
 		entry_free(c->tab[i]);
 	free(c->tab);
+	free_retired(c);
 	cgv2_close(&c->m);
 	c->tab = NULL;
 	c->nslots = c->n = c->ndead = 0;
@@ -119,16 +132,32 @@ static struct cgentry *insert(struct cgcache *c, uint64_t id)
 	return e;
 }
 
-static void set_path(struct cgentry *e, char *path)
+/* A path given out stays valid until the next purge: a replaced one is
+ * retired, not freed (the same path is kept as it is). */
+static void set_path(struct cgcache *c, struct cgentry *e, char *path)
 {
-	free(e->path);
+	char **r;
+
+	if (e->path && path && !strcmp(e->path, path)) {
+		free(path);
+		return;
+	}
+	if (e->path) {
+		r = realloc(c->retired, (c->nretired + 1) * sizeof(*r));
+		if (r) {
+			c->retired = r;
+			c->retired[c->nretired++] = e->path;
+		}	/* else: leak it rather than free it under a user */
+	}
 	e->path = path;
 	e->has_cid = path && cgpath_container_id(path, e->cid);
 }
 
-/* The path as this process sees the hierarchy: under its parent's, when
- * the parent is known (in a cgroup namespace, the kernel's paths start
- * above the namespace's root; the walk's and lookups' start at it). */
+/* The path as this process sees the hierarchy: under its parent's (in a
+ * cgroup namespace, the kernel's paths start above the namespace's root;
+ * the walk's and lookups' start at it). A parent not known yet is looked
+ * up (it exists while its child does). NULL without a parent's path, when
+ * the kernel's path is not ours. */
 static char *local_path(struct cgcache *c, uint64_t parent_id, const char *path)
 {
 	const struct cgentry *p = parent_id ? find(c, parent_id) : NULL;
@@ -136,8 +165,10 @@ static char *local_path(struct cgcache *c, uint64_t parent_id, const char *path)
 	size_t plen, blen;
 	char *out;
 
+	if (parent_id && !p && !c->m.kernel_paths)
+		p = cgcache_get(c, parent_id);
 	if (!p || !p->path || !base || !base[1])
-		return strdup(path[0] ? path : "/");
+		return c->m.kernel_paths || !parent_id ? strdup(path[0] ? path : "/") : NULL;
 	base++;
 	plen = strcmp(p->path, "/") ? strlen(p->path) : 0;
 	blen = strlen(base);
@@ -158,7 +189,9 @@ int cgcache_add(struct cgcache *c, uint64_t id, uint64_t parent_id, const char *
 	if (!id)
 		return 0;
 	p = local_path(c, parent_id, path);
-	e = p ? insert(c, id) : NULL;
+	if (!p)
+		return parent_id && !c->m.kernel_paths ? 0 : -ENOMEM;	/* looked up later */
+	e = insert(c, id);
 	if (!e) {
 		free(p);
 		return -ENOMEM;
@@ -167,7 +200,7 @@ int cgcache_add(struct cgcache *c, uint64_t id, uint64_t parent_id, const char *
 		e->dead = false;
 		c->ndead--;
 	}
-	set_path(e, p);
+	set_path(c, e, p);
 	return 0;
 }
 
@@ -209,16 +242,19 @@ const struct cgentry *cgcache_get(struct cgcache *c, uint64_t id)
 		return e;
 	ret = cgv2_path(&c->m, id, path, sizeof(path));
 	/* a failure that may pass (no memory, no fds) is not remembered */
-	if (ret && ret != -ESTALE && ret != -ENOENT)
+	if (ret && ret != -ESTALE && ret != -ENOENT && ret != -EXDEV)
 		return NULL;
 	e = insert(c, id);
 	if (!e)
 		return NULL;
-	if (ret) {
+	if (ret == -EXDEV) {
+		/* outside what is mounted here (a cgroup namespace's view):
+		 * no path, and none to look for again */
+	} else if (ret) {
 		e->dead = true;		/* gone: forgotten at the next purge */
 		c->ndead++;
 	} else {
-		set_path(e, strdup(path));
+		set_path(c, e, strdup(path));
 	}
 	return e;
 }
@@ -227,8 +263,9 @@ void cgcache_purge(struct cgcache *c)
 {
 	size_t nslots = c->nslots;
 
-	if (c->ndead < PURGE_AT)
+	if (c->ndead < PURGE_AT && c->nretired < PURGE_AT)
 		return;
+	free_retired(c);
 	while (nslots > 64 && (c->n - c->ndead) * 4 < nslots)
 		nslots /= 2;
 	rehash(c, nslots, true);

@@ -11,7 +11,8 @@
 
 struct cgentry {
 	uint64_t id;
-	char *path;		/* NULL: could not be resolved */
+	char *path;		/* NULL: could not be resolved, or outside the
+				 * part of the hierarchy mounted here */
 	bool dead;		/* removed: dropped at the next purge */
 	bool has_cid;
 	char cid[CGPATH_ID_LEN + 1];
@@ -22,6 +23,8 @@ struct cgcache {
 	struct cgentry **tab;	/* open addressing by id, linear probing */
 	size_t nslots;		/* a power of 2, or 0 */
 	size_t n, ndead;
+	char **retired;		/* paths replaced, freed at the next purge */
+	size_t nretired;
 };
 
 /* Find the v2 mount: 0, or -ENOENT without one (the cache then knows

@@ -67,6 +67,16 @@ static int read_all(const char *path, char **out)
 	return 0;
 }
 
+/* The initial cgroup namespace's inode number (PROC_CGROUP_INIT_INO). */
+#define CGROUP_NS_INIT_INO 0xEFFFFFFBU
+
+static bool in_cgroup_ns(void)
+{
+	struct stat st;
+
+	return !stat("/proc/self/ns/cgroup", &st) && st.st_ino != CGROUP_NS_INIT_INO;
+}
+
 int cgv2_open(struct cgv2 *m)
 {
 	const char *src = getenv("EXITTRACE_TEST_MOUNTINFO");
@@ -83,9 +93,13 @@ int cgv2_open(struct cgv2 *m)
 	if (ret)
 		return ret;
 	/* in a cgroup namespace, a mount made outside it shows a root above
-	 * the namespace's ("/.."): paths are then the mount's own */
-	if (!strncmp(m->root, "/..", 3))
+	 * the namespace's ("/.."): its paths are then the hierarchy's */
+	if (!strncmp(m->root, "/..", 3) && (m->root[3] == '/' || !m->root[3])) {
 		strcpy(m->root, "/");
+		m->kernel_paths = true;
+	} else {
+		m->kernel_paths = !in_cgroup_ns();
+	}
 	m->fd = open(m->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (m->fd < 0)
 		return -errno;

@@ -4,6 +4,7 @@
 #define ET_CGROUP_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,6 +12,10 @@ struct cgv2 {
 	char mnt[PATH_MAX];	/* where it is mounted */
 	char root[PATH_MAX];	/* the hierarchy path the mount shows, "/" mostly */
 	int fd;			/* the mount's directory; -1: none */
+	/* paths here are the hierarchy's own, as the kernel's tracepoints give
+	 * them: false in a cgroup namespace with a cgroup v2 mounted inside it,
+	 * where they start at the namespace's root */
+	bool kernel_paths;
 };
 
 /* Find the cgroup v2 mount in /proc/self/mountinfo (never a fixed path).

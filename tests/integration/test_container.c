@@ -269,6 +269,28 @@ static void spawn_tracer(struct tracer *tr, const char *const argv[], const char
 	live_tracer = tr;
 }
 
+/* Stop the tracer and know it stopped: its SIGCHLD, bounded. */
+static void stop_tracer(struct tracer *tr)
+{
+	struct timespec left = { .tv_sec = T_TIMEOUT_MS / 1000 };
+	sigset_t chld, old;
+	siginfo_t si;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
+	kill(tr->pid, SIGSTOP);
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (!waitid(P_PID, (id_t)tr->pid, &si, WSTOPPED | WNOHANG | WNOWAIT) &&
+		    si.si_pid == tr->pid)
+			break;
+		if (sigtimedwait(&chld, NULL, &left) < 0 && errno == EAGAIN)
+			fail_msg("exittrace did not stop within %d ms", T_TIMEOUT_MS);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 /* ---- one container ---- */
 
 struct ctr {
@@ -551,7 +573,7 @@ static void gone_before_read(bool created_before_tracing)
 	spawn_tracer(&tr, argv, NULL);
 	tracer_start_wait(&tr);
 	/* the tracer reads nothing from here until its cgroup is gone */
-	kill(tr.pid, SIGSTOP);
+	stop_tracer(&tr);
 	if (!created_before_tracing)
 		ctr_create(&c, "gone-new", ID_A, "exit 3");
 	ctr_start(&c);
@@ -679,7 +701,8 @@ static void spawn_in(struct child *ch, struct in_cgroup *ic)
 	write_text(path, pid);
 }
 
-static void test_cgroup_subtree(void **state)
+/* --cgroup through either way in (raw_tp, the default, and tp_btf) */
+static void cgroup_subtree(const char *attach)
 {
 	char a[PATH_MAX + 8], ab[PATH_MAX + 16], c[PATH_MAX + 8], rel[PATH_MAX];
 	struct in_cgroup in[4] = { { top, 14 }, { c, 13 }, { a, 11 }, { ab, 12 } };
@@ -700,7 +723,7 @@ static void test_cgroup_subtree(void **state)
 		fail_msg("making cgroups under %s: %s", v2, strerror(errno));
 	/* a path in the hierarchy as well as a directory */
 	snprintf(rel, sizeof(rel), "/exittrace-test-%d/a", (int)getpid());
-	const char *argv[] = { "-j", "--cgroup", rel, NULL };
+	const char *argv[] = { "-j", "--attach", attach, "--cgroup", rel, NULL };
 	spawn_tracer(&tr, argv, NULL);
 	tracer_start_wait(&tr);
 	/* outside the subtree first: had they been reported, before the rest */
@@ -725,10 +748,21 @@ static void test_cgroup_subtree(void **state)
 		}
 		assert_string_equal(j_str(ev, "cgroup"), rel);
 		assert_true(j_is_null(ev, "container_id"));
+		assert_int_equal(j_int(ev, "nspid"), j_int(ev, "pid"));	/* our namespace */
 		json_object_put(ev);
 	}
 	tracer_close(&tr);
 	remove_subtree();
+}
+
+static void test_cgroup_subtree(void **state)
+{
+	cgroup_subtree("raw_tp");
+}
+
+static void test_cgroup_subtree_tp_btf(void **state)
+{
+	cgroup_subtree("tp_btf");
 }
 
 /*
@@ -814,9 +848,18 @@ static void test_cgroup_errors(void **state)
 
 	require_bpf();
 	/* the root: everything */
+	struct in_cgroup in = { NULL, 33 };
+	struct child ch;
+	json_object *ev;
 	const char *argv0[] = { "-j", "--cgroup", "/", NULL };
 	spawn_tracer(&tr, argv0, NULL);
 	tracer_start_wait(&tr);
+	child_spawn(&ch, do_exit_code, &in);
+	child_go(&ch);
+	assert_int_equal(WEXITSTATUS(child_wait(&ch, true)), 33);
+	ev = tracer_event(&tr, "exit", ch.pid, T_TIMEOUT_MS);
+	assert_non_null(ev);
+	json_object_put(ev);
 	tracer_close(&tr);
 	const char *argv[] = { "--cgroup", "/no/such/cgroup-here", NULL };
 	spawn_tracer(&tr, argv, NULL);
@@ -899,7 +942,7 @@ static void test_lost_cgroup_records(void **state)
 	spawn_tracer(&tr, argv, NULL);
 	tracer_start_wait(&tr);
 	/* 40 records of ~270 bytes for a 4 KiB ring nobody reads */
-	kill(tr.pid, SIGSTOP);
+	stop_tracer(&tr);
 	memset(name, 'x', 200);
 	name[200] = '\0';
 	for (i = 0; i < 40; i++) {
@@ -1132,6 +1175,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_container_prefix_selects_exactly, cleanup),
 		cmocka_unit_test_teardown(test_container_prefix_ambiguous, cleanup),
 		cmocka_unit_test_teardown(test_cgroup_subtree, cleanup),
+		cmocka_unit_test_teardown(test_cgroup_subtree_tp_btf, cleanup),
 		cmocka_unit_test_teardown(test_cgroup_namespace, cleanup),
 		cmocka_unit_test_teardown(test_cgroup_errors, cleanup),
 		cmocka_unit_test_teardown(test_lost_cgroup_records, cleanup),

@@ -118,12 +118,14 @@ static void test_purge(void **state)
 }
 
 /* The kernel's path of a new cgroup is from the hierarchy's root; under a
- * known parent it becomes the parent's path as this process sees it. */
+ * known parent it becomes the parent's path as this process sees it (in a
+ * cgroup namespace, the namespace's: kernel_paths false). */
 static void test_under_parent(void **state)
 {
 	struct cgcache c;
 
 	init(&c);
+	c.m.kernel_paths = false;
 	/* the walk saw the namespace's root as "/" and /a in it */
 	assert_int_equal(cgcache_add(&c, 10, 0, "/"), 0);
 	assert_int_equal(cgcache_add(&c, 11, 0, "/a"), 0);
@@ -131,9 +133,10 @@ static void test_under_parent(void **state)
 	assert_string_equal(find(&c, 12)->path, "/a/b");
 	assert_int_equal(cgcache_add(&c, 13, 10, "/kubepods/ns-root/c"), 0);
 	assert_string_equal(find(&c, 13)->path, "/c");
-	/* unknown parent: the kernel's path as it is */
+	/* unknown parent (and none to look up here): not the kernel's path,
+	 * which is not ours; left to be looked up */
 	assert_int_equal(cgcache_add(&c, 14, 99, "/x/y"), 0);
-	assert_string_equal(find(&c, 14)->path, "/x/y");
+	assert_null(find(&c, 14));
 	/* no parent (the root itself), an empty path */
 	assert_int_equal(cgcache_add(&c, 15, 0, ""), 0);
 	assert_string_equal(find(&c, 15)->path, "/");
@@ -142,6 +145,39 @@ static void test_under_parent(void **state)
 	assert_string_equal(find(&c, 16)->path, "/a/docker-" ID ".scope");
 	assert_true(find(&c, 16)->has_cid);
 	assert_false(find(&c, 13)->has_cid);
+	cgcache_free(&c);
+
+	/* on the host, the kernel's path is ours: kept with a parent unknown */
+	init(&c);
+	c.m.kernel_paths = true;
+	assert_int_equal(cgcache_add(&c, 14, 99, "/x/y"), 0);
+	assert_string_equal(find(&c, 14)->path, "/x/y");
+	cgcache_free(&c);
+}
+
+/* A path handed out stays valid until the next purge, even when the same
+ * cgroup is added again (the walk after a lookup, say). */
+static void test_paths_survive_until_purge(void **state)
+{
+	struct cgcache c;
+	const char *path;
+	uint64_t i;
+
+	init(&c);
+	c.m.kernel_paths = true;
+	assert_int_equal(cgcache_add(&c, 5, 0, "/one"), 0);
+	path = find(&c, 5)->path;
+	assert_int_equal(cgcache_add(&c, 5, 0, "/one"), 0);	/* the same: kept */
+	assert_ptr_equal(find(&c, 5)->path, path);
+	assert_int_equal(cgcache_add(&c, 5, 0, "/other"), 0);	/* replaced */
+	assert_string_equal(path, "/one");
+	assert_string_equal(find(&c, 5)->path, "/other");
+	for (i = 0; i < 1100; i++) {	/* enough to purge */
+		assert_int_equal(cgcache_add(&c, 5, 0, i % 2 ? "/a" : "/b"), 0);
+	}
+	assert_true(c.nretired >= 1024);
+	cgcache_purge(&c);
+	assert_int_equal(c.nretired, 0);
 	cgcache_free(&c);
 }
 
@@ -162,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_entries_stay_put),
 		cmocka_unit_test(test_purge),
 		cmocka_unit_test(test_under_parent),
+		cmocka_unit_test(test_paths_survive_until_purge),
 		cmocka_unit_test(test_no_mount_knows_nothing_else),
 	};
 
