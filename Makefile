@@ -18,7 +18,13 @@ EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
 
 .DEFAULT_GOAL := all
-OUT := build
+# SANITIZE=1 builds apart, so that both builds can stand side by side
+ifeq ($(SANITIZE),1)
+OUT ?= build-san
+endif
+OUT ?= build
+# the tests find what they run here
+export ET_BUILD := $(OUT)
 .DELETE_ON_ERROR:
 .SUFFIXES:
 
@@ -57,6 +63,8 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN_CFLAGS) $(EXTRA_LDFLAGS)
 ifeq ($(SANITIZE),1)
 SAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
+# tests/install.sh builds a user of the library with the same flags
+export ET_SAN_CFLAGS := $(SAN_CFLAGS)
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX_H)) -Ibpf \
 	      -Wall -Werror -mcpu=v3
@@ -203,8 +211,12 @@ SHELL_TESTS := $(wildcard tests/*.sh)
 integration: all $(INTEG_TESTS) $(SEGV_HELPER)
 	$(Q)sh scripts/run-tests.sh integration $(INTEG_TESTS) $(SHELL_TESTS)
 
+# valgrind cannot run what AddressSanitizer built: under SANITIZE=1, ASan checks
 check: all $(UNIT_TESTS) $(INTEG_TESTS) $(SEGV_HELPER)
 	$(Q)sh scripts/run-tests.sh all $(UNIT_TESTS) $(INTEG_TESTS) $(SHELL_TESTS)
+ifneq ($(SANITIZE),1)
+	$(Q)sh scripts/valgrind-unit.sh $(UNIT_TESTS)
+endif
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \

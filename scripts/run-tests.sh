@@ -7,7 +7,7 @@ set -u
 label=$1
 shift
 pass=0 fail=0 skip=0 broken=0
-logdir=build/tests/logs
+logdir=${ET_BUILD:-build}/tests/logs
 mkdir -p "$logdir"
 
 for t in "$@"; do

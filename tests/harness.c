@@ -114,7 +114,7 @@ void tracer_spawn_env(struct tracer *tr, const char *const argv[], const char *e
 	int i, n = 0;
 
 	if (!bin)
-		bin = "build/exittrace";
+		bin = build_path("exittrace");
 	args[n++] = bin;
 	for (i = 0; argv && argv[i] && n < 63; i++)
 		args[n++] = argv[i];
@@ -142,6 +142,15 @@ void tracer_spawn_env(struct tracer *tr, const char *const argv[], const char *e
 	tr->out_fd = out[0];
 	tr->err_fd = errp[0];
 	tr->pidfd = pidfd_of(tr->pid);
+}
+
+const char *build_path(const char *rel)
+{
+	static char path[4096];
+	const char *dir = getenv("ET_BUILD");
+
+	snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "build", rel);
+	return path;
 }
 
 void tracer_spawn(struct tracer *tr, const char *const argv[])

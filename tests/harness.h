@@ -39,6 +39,10 @@ struct tracer {
 	int nlines;
 };
 
+/* A file of the build under test: $ET_BUILD/rel (make sets ET_BUILD;
+ * "build" without it). Static buffer. */
+const char *build_path(const char *rel);
+
 /* Run the exittrace under test (EXITTRACE, default build/exittrace) with
  * argv[] (NULL-terminated, without argv[0]); extra environment in env
  * ("NAME=value" or NULL). stdout_fd >= 0 replaces the pipe for stdout. */

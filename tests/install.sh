@@ -40,11 +40,14 @@ echo "ok: only et_* exported, soname libexittrace.so.0"
 sed -n '/^<!-- example: supervise.c -->$/,/^```$/p' README.md | sed '1,2d;$d' >"$tmp/supervise.c"
 [ -s "$tmp/supervise.c" ] || fail "no example found in README.md"
 export PKG_CONFIG_PATH=$dest$prefix/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$dest
-# shellcheck disable=SC2046
-cc -Wall -Wextra -Werror -o "$tmp/supervise" "$tmp/supervise.c" \
+# under make check SANITIZE=1 the library is built with sanitizers: so is
+# its user (make exports the flags)
+san=${ET_SAN_CFLAGS:-}
+# shellcheck disable=SC2046,SC2086
+cc -Wall -Wextra -Werror $san -o "$tmp/supervise" "$tmp/supervise.c" \
 	$(pkg-config --cflags --libs libexittrace)
-# shellcheck disable=SC2046
-cc -Wall -Wextra -Werror -o "$tmp/supervise-static" "$tmp/supervise.c" \
+# shellcheck disable=SC2046,SC2086
+cc -Wall -Wextra -Werror $san -o "$tmp/supervise-static" "$tmp/supervise.c" \
 	$(pkg-config --cflags libexittrace) "$dest$prefix/lib/libexittrace.a" \
 	$(pkg-config --static --libs libbpf) -lelf -lz
 # strict C with the POSIX level the header asks for

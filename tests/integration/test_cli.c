@@ -658,7 +658,7 @@ static void tracer_spawn_wrapped(struct tracer *tr, const char *wrapper, const c
 	if (access(wrapper, X_OK))
 		fail_msg("%s is needed", wrapper);
 	snprintf(saved, sizeof(saved), "%s", set ? set : "");
-	if (!realpath(set ? saved : "build/exittrace", path))
+	if (!realpath(set ? saved : build_path("exittrace"), path))
 		fail_msg("realpath: %s", strerror(errno));
 	for (i = 0; argv[i]; i++)
 		if (!strcmp(argv[i], "EXITTRACE"))

@@ -31,7 +31,7 @@
 #include "harness.h"
 
 #define BUSYBOX "/bin/busybox"
-#define SEGV_HELPER "build/tests/integration/ctr-segv"
+#define SEGV_HELPER build_path("tests/integration/ctr-segv")
 
 /* Container ids of this run (another run at once has others): A and C
  * share their first 9 digits, B starts differently. */
@@ -787,7 +787,7 @@ static void test_cgroup_namespace(void **state)
 	require_bpf();
 	if (!v2[0])
 		skip();
-	if (!realpath(bin ? bin : "build/exittrace", et))
+	if (!realpath(bin ? bin : build_path("exittrace"), et))
 		fail_msg("no exittrace binary");
 	snprintf(top, sizeof(top), "%s/exittrace-ns-%d", v2, (int)getpid());
 	snprintf(ns, sizeof(ns), "%s", top);

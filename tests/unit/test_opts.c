@@ -11,13 +11,16 @@
 
 #define PID_MAX 32768
 
+/* argv lives on until the next parse(): o.cmd points into it */
 static int parse(struct opts *o, char *err, const char *a0, ...)
 {
-	char *argv[32] = { "exittrace" };
+	static char *argv[32];
 	const char *a;
 	va_list ap;
 	int argc = 1;
 
+	memset(argv, 0, sizeof(argv));
+	argv[0] = "exittrace";
 	va_start(ap, a0);
 	for (a = a0; a && argc < 31; a = va_arg(ap, const char *))
 		argv[argc++] = (char *)a;
