@@ -329,6 +329,13 @@ static void sb_clock(struct sbuf *b, int64_t realtime_ns, bool utc)
 #define SHORT_ID_LEN 12
 #define CONTAINER_ID_MAX 64
 
+/* A CLOCK_BOOTTIME time as CLOCK_REALTIME; modulo 2^64, so that a record
+ * with a wild time (a fuzzer's) makes a wild date, not undefined behaviour. */
+static int64_t real_ns(uint64_t boot_ns, const struct fmt_ctx *ctx)
+{
+	return (int64_t)(boot_ns + (uint64_t)ctx->boot_to_real_ns);
+}
+
 int fmt_text_header(char *buf, size_t len, const struct fmt_ctx *ctx)
 {
 	const char *age = ctx->rusage ? "AGE      RUSAGE" : "AGE";
@@ -452,7 +459,7 @@ int fmt_text(char *buf, size_t len, const struct et_exit *ex, const struct fmt_c
 
 	/* "%-12s %7d [%7d] %7d %-16s [%-12s %7d] %-24s %s\n" */
 	sb_init(&b, buf, len);
-	sb_clock(&b, (int64_t)ex->exit_ns + ctx->boot_to_real_ns, ctx->utc);
+	sb_clock(&b, real_ns(ex->exit_ns, ctx), ctx->utc);
 	sb_putn(&b, " ", 1);
 	sb_puti_w(&b, ex->pid, 7);
 	sb_putn(&b, " ", 1);
@@ -625,7 +632,7 @@ int fmt_json(char *buf, size_t len, const struct et_exit *ex, const struct fmt_c
 	sb_init(&b, buf, len);
 	sb_puts(&b, (ex->flags & ET_EXIT_THREAD) ? "{\"event\":\"thread_exit\",\"time\":\""
 						 : "{\"event\":\"exit\",\"time\":\"");
-	sb_rfc3339(&b, (int64_t)ex->exit_ns + ctx->boot_to_real_ns);
+	sb_rfc3339(&b, real_ns(ex->exit_ns, ctx));
 	sb_json_int(&b, "\",\"pid\":", ex->pid, false);
 	sb_json_int(&b, ",\"tid\":", ex->tid, false);
 	sb_json_int(&b, ",\"ppid\":", ex->ppid, false);

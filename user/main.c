@@ -94,15 +94,18 @@ struct cli {
 	struct et *h;
 };
 
+/* One line on stderr, escaped: messages quote what users and processes
+ * chose (arguments, paths, names). */
 __attribute__((format(printf, 1, 2))) static void err(const char *fmt, ...)
 {
+	char msg[1024], out[4 * sizeof(msg) + 1];
 	va_list ap;
 
-	fputs("exittrace: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	esc_text(out, sizeof(out), msg, strlen(msg));
+	fprintf(stderr, "exittrace: %s\n", out);
 }
 
 static long read_pid_max(void)

@@ -72,6 +72,14 @@ const char opts_usage[] =
 "  128+N     stopped by signal N before the targets ended; 141 when the\n"
 "            reader of the output went away\n";
 
+/* A message quotes what the user typed: one line, whatever it held. */
+static void one_line(char *err)
+{
+	for (; *err; err++)
+		if ((unsigned char)*err < 0x20 || *err == 0x7f)
+			*err = '?';
+}
+
 __attribute__((format(printf, 4, 5)))
 static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
 {
@@ -80,6 +88,7 @@ static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	one_line(err);
 	return ret;
 }
 
@@ -100,6 +109,7 @@ int opts_parse_pid(const char *s, long pid_max, pid_t *pid, char *err, size_t er
 	n = strtol(s, &end, 10);
 	if (errno == ERANGE || n > pid_max) {
 		snprintf(err, errlen, "invalid pid '%.32s': above pid_max (%ld)", s, pid_max);
+		one_line(err);
 		return -ERANGE;
 	}
 	if (n == 0)
@@ -468,8 +478,10 @@ int opts_parse(struct opts *o, int argc, char *const argv[], long pid_max, char 
 			ret = -EINVAL;
 			break;
 		}
-		if (ret)
+		if (ret) {
+			one_line(err);
 			return ret;
+		}
 	}
 	if (optind < argc) {
 		if (!argv[optind][0])

@@ -163,7 +163,9 @@ void status_cputime_adjust(uint64_t utime, uint64_t stime, uint64_t rtime, uint6
 		*st = rtime;
 		*ut = 0;
 	} else {
-		*st = (uint64_t)((unsigned __int128)stime * rtime / (stime + utime));
+		/* in 128 bits: the sum of two u64 may wrap (to 0) */
+		*st = (uint64_t)((unsigned __int128)stime * rtime /
+				 ((unsigned __int128)stime + utime));
 		if (*st > rtime)
 			*st = rtime;
 		*ut = rtime - *st;

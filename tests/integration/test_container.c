@@ -867,6 +867,13 @@ static void test_cgroup_errors(void **state)
 	assert_int_equal(WEXITSTATUS(ws), 125);
 	assert_non_null(strstr(tracer_stderr(&tr), "cgroup '/no/such/cgroup-here': no such cgroup"));
 	tracer_close(&tr);
+	/* what the user typed comes back escaped, on one line */
+	const char *argv1[] = { "--cgroup", "/x\n\x1b[31m", NULL };
+	spawn_tracer(&tr, argv1, NULL);
+	ws = tracer_wait(&tr, T_TIMEOUT_MS);
+	assert_int_equal(WEXITSTATUS(ws), 125);
+	assert_non_null(strstr(tracer_stderr(&tr), "cgroup '/x\\x0a\\x1b[31m': no such cgroup"));
+	tracer_close(&tr);
 	const char *argv2[] = { "--pidns", "/proc/self/ns/net", NULL };
 	spawn_tracer(&tr, argv2, NULL);
 	ws = tracer_wait(&tr, T_TIMEOUT_MS);

@@ -294,6 +294,13 @@ static void test_container_filters(void **state)
 	assert_int_equal(o.npidns, 2);
 	assert_string_equal(o.pidns[1], "/proc/1/ns/pid");
 	opts_free(&o);
+	/* a message quoting what was typed stays one line */
+	assert_int_equal(parse(&o, err, "-p", "12\n\x1b[2J", NULL), -EINVAL);
+	assert_string_equal(err, "invalid pid '12??[2J': not a positive number");
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--bogus\n", NULL), -EINVAL);
+	assert_string_equal(err, "unknown option '--bogus?'");
+	opts_free(&o);
 	assert_int_equal(parse(&o, err, "--cgroup", "", NULL), -EINVAL);
 	assert_non_null(strstr(err, "cgroup ''"));
 	opts_free(&o);

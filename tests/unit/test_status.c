@@ -129,6 +129,10 @@ static void test_cputime_adjust(void **state)
 	status_cputime_adjust(1ULL << 62, 1ULL << 62, 1ULL << 62, &ut, &st);
 	assert_int_equal(st, 1ULL << 61);
 	assert_int_equal(ut, 1ULL << 61);
+	/* samples whose sum wraps to 0 in 64 bits (found by fuzzing) */
+	status_cputime_adjust(1ULL << 63, 1ULL << 63, 1000, &ut, &st);
+	assert_int_equal(st, 500);
+	assert_int_equal(ut, 500);
 }
 
 int main(void)
