@@ -94,7 +94,7 @@ CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 JSONC_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 JSONC_LIBS = $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 
-.PHONY: all lib run check unit integration install clean deps bench
+.PHONY: all lib run check unit integration install clean deps bench fuzz
 all: $(OUT)/exittrace lib
 
 deps: $(DEPS_STAMP)
@@ -200,6 +200,39 @@ bench: $(OUT)/exittrace $(BENCH_TOOLS)
 	$(Q)sh scripts/deps.sh bench
 	$(Q)python3 bench/run.py
 
+# Fuzzing (libFuzzer, clang): the pure parsers and formatters. make fuzz
+# runs each target FUZZ_SECONDS; make check runs each a few seconds. Inputs
+# found go to $(OUT)/fuzz/corpus-*, crashes to $(OUT)/fuzz/; the seeds in
+# tests/fuzz/corpus/ are only read.
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SRCS := user/opts.c user/format.c user/status.c user/cgpath.c
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 4
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	       -std=gnu11 -D_GNU_SOURCE -DEXITTRACE_VERSION='"$(VERSION)"' -Iinclude -Iuser
+
+$(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) user/*.h include/exittrace.h | $(DEPS_STAMP)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(JSONC_CFLAGS) $< $(FUZZ_SRCS) $(JSONC_LIBS) -o $@
+
+# run-fuzz SECONDS: each target from its seeds, for that long
+define run-fuzz
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		n=$$(basename $$t); mkdir -p $(OUT)/fuzz/corpus-$$n tests/fuzz/corpus/$$n; \
+		echo "== $$n ($(1) s)"; \
+		$$t -max_total_time=$(1) -timeout=10 -print_final_stats=1 \
+		    -artifact_prefix=$(OUT)/fuzz/$$n- $(OUT)/fuzz/corpus-$$n tests/fuzz/corpus/$$n \
+		    >$(OUT)/fuzz/$$n.log 2>&1 \
+		    || { tail -40 $(OUT)/fuzz/$$n.log; echo "fuzz: $$n FAILED"; exit 1; }; \
+		echo "fuzz: $$n $$(grep -o 'stat::number_of_executed_units: [0-9]*' $(OUT)/fuzz/$$n.log \
+		    | awk '{print $$2}') runs"; \
+	done
+endef
+
+fuzz: $(FUZZ_TARGETS)
+	$(call run-fuzz,$(FUZZ_SECONDS))
+
 run: $(OUT)/exittrace
 	$(OUT)/exittrace $(ARGS)
 
@@ -212,10 +245,11 @@ integration: all $(INTEG_TESTS) $(SEGV_HELPER)
 	$(Q)sh scripts/run-tests.sh integration $(INTEG_TESTS) $(SHELL_TESTS)
 
 # valgrind cannot run what AddressSanitizer built: under SANITIZE=1, ASan checks
-check: all $(UNIT_TESTS) $(INTEG_TESTS) $(SEGV_HELPER)
+check: all $(UNIT_TESTS) $(INTEG_TESTS) $(SEGV_HELPER) $(FUZZ_TARGETS)
 	$(Q)sh scripts/run-tests.sh all $(UNIT_TESTS) $(INTEG_TESTS) $(SHELL_TESTS)
 ifneq ($(SANITIZE),1)
 	$(Q)sh scripts/valgrind-unit.sh $(UNIT_TESTS)
+	$(call run-fuzz,$(FUZZ_CHECK_SECONDS))
 endif
 
 install: all

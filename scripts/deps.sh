@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config make gcc \
-libcmocka-dev libjson-c-dev jq strace valgrind runc busybox-static"
+libcmocka-dev libjson-c-dev jq strace valgrind runc busybox-static libclang-rt-dev"
 # scripts/deps.sh bench: the peers and tools make bench compares with
 if [ "${1:-}" = bench ]; then
 	PKGS="$PKGS libbpf-tools bpftrace forkstat gnuplot-nox python3 coreutils"
