@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/signalfd.h>
@@ -161,6 +162,49 @@ static int check_privileges(bool targets)
 }
 
 /* The kernel's PROC_PID_INIT_INO: the initial PID namespace's inode. */
+/*
+ * Once attached and watching, keep only what is still needed: CAP_BPF (the
+ * target map, as targets end), CAP_SYS_PTRACE (a zombie's status in
+ * /proc/PID/stat) and CAP_DAC_READ_SEARCH (cgroup paths, by
+ * open_by_handle_at()); from the bounding set too, and no privilege can be
+ * gained by exec. CMD, started before, keeps its own.
+ */
+#define KEEP_CAPS ((1ULL << CAP_BPF) | (1ULL << CAP_SYS_PTRACE) | (1ULL << CAP_DAC_READ_SEARCH))
+
+static int drop_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	unsigned long long keep;
+	long last = 40;
+	FILE *f;
+	int cap;
+
+	f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	if (f) {
+		if (fscanf(f, "%ld", &last) != 1)
+			last = 40;
+		fclose(f);
+	}
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	keep = KEEP_CAPS & ((unsigned long long)data[1].permitted << 32 | data[0].permitted);
+	/* the bounding set first: dropping it takes CAP_SETPCAP */
+	for (cap = 0; cap <= last && cap < 64; cap++)
+		if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) &&
+		    errno != EINVAL)
+			return -errno;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	data[0].effective = data[0].permitted = (uint32_t)keep;
+	data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
+	data[0].inheritable = data[1].inheritable = 0;
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -errno;
+	return 0;
+}
+
 static bool in_initial_pidns(void)
 {
 	struct stat st;
@@ -883,6 +927,14 @@ int main(int argc, char **argv)
 		}
 	}
 
+	{
+		int r = drop_capabilities();
+
+		if (r) {
+			err("dropping capabilities: %s", strerror(-r));
+			goto cleanup;
+		}
+	}
 	c->fmt.boot_to_real_ns = boot_to_real_ns();
 	c->fmt.threads = c->o.threads;
 	c->fmt.rusage = c->o.rusage;

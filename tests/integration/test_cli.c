@@ -672,6 +672,83 @@ static void tracer_spawn_wrapped(struct tracer *tr, const char *wrapper, const c
 }
 
 /* Without CAP_BPF / CAP_PERFMON: one line naming them, status 125. */
+/* Root without one of the two capabilities: that one is named. */
+static void missing_one(const char *drop, const char *want)
+{
+	const char *argv[] = { NULL, "EXITTRACE", NULL };
+	char bset[64];
+	struct tracer tr;
+
+	require_bpf();
+	snprintf(bset, sizeof(bset), "--bounding-set=-%s", drop);
+	argv[0] = bset;
+	tracer_spawn_wrapped(&tr, "/usr/bin/setpriv", argv);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 125);
+	assert_string_equal(tracer_stderr(&tr), want);
+	tracer_close(&tr);
+}
+
+/* (CAP_SYS_ADMIN stands for both, as before 5.8: it goes too) */
+static void test_missing_cap_bpf(void **state)
+{
+	missing_one("bpf,-sys_admin", "exittrace: missing capability CAP_BPF: run as root\n");
+}
+
+static void test_missing_cap_perfmon(void **state)
+{
+	missing_one("perfmon,-sys_admin",
+		    "exittrace: missing capability CAP_PERFMON: run as root\n");
+}
+
+/* The capability sets of a process, from /proc. */
+static unsigned long long cap_set(pid_t pid, const char *which)
+{
+	char path[64], line[256];
+	unsigned long long v = ~0ULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		fail_msg("%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, which, strlen(which)))
+			v = strtoull(line + strlen(which), NULL, 16);
+	fclose(f);
+	return v;
+}
+
+/* Attached, exittrace keeps CAP_BPF, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH
+ * only (bounding set included), and still does its job: a zombie's status
+ * (ptrace access) and cgroup paths (open_by_handle_at). */
+static void test_capabilities_dropped(void **state)
+{
+	const unsigned long long keep = (1ULL << 39) | (1ULL << 19) | (1ULL << 2);
+	const char *argv[] = { "-j", NULL };
+	struct tracer tr;
+	struct child ch;
+	json_object *ev;
+
+	require_bpf();
+	tracer_spawn(&tr, argv);
+	tracer_start_wait(&tr);
+	assert_int_equal(cap_set(tr.pid, "CapEff:"), keep);
+	assert_int_equal(cap_set(tr.pid, "CapPrm:"), keep);
+	assert_int_equal(cap_set(tr.pid, "CapBnd:"), keep);
+	assert_int_equal(cap_set(tr.pid, "CapInh:"), 0);
+	child_spawn(&ch, do_exit, (void *)3L);
+	child_go(&ch);
+	child_wait(&ch, true);
+	ev = tracer_event(&tr, "exit", ch.pid, T_TIMEOUT_MS);
+	assert_non_null(ev);
+	assert_int_equal(j_int(ev, "exit_code"), 3);
+	assert_false(j_is_null(ev, "cgroup"));
+	json_object_put(ev);
+	kill(tr.pid, SIGTERM);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 0);
+	tracer_close(&tr);
+}
+
 static void test_unprivileged(void **state)
 {
 	const char *argv[] = { "--reuid=65534", "--regid=65534", "--clear-groups", "EXITTRACE",
@@ -856,6 +933,9 @@ int main(void)
 		cmocka_unit_test(test_reader_goes_away),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_unprivileged),
+		cmocka_unit_test(test_missing_cap_bpf),
+		cmocka_unit_test(test_missing_cap_perfmon),
+		cmocka_unit_test(test_capabilities_dropped),
 		cmocka_unit_test(test_no_ptrace_capability),
 		cmocka_unit_test(test_pid_namespace_refused),
 	};
