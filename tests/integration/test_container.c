@@ -971,6 +971,50 @@ static void test_lost_cgroup_records(void **state)
 	remove_subtree();
 }
 
+/* Cgroup names are anyone's choice (a delegated subtree's owner): escape
+ * sequences, quotes, backslashes, controls and invalid UTF-8 come out as a
+ * valid JSON string that decodes to the name (U+FFFD for the bad byte),
+ * whether the path came from the walk at start or a mkdir record. */
+static void test_hostile_cgroup_names(void **state)
+{
+	/* (no newline: the kernel refuses one in a cgroup's name) */
+	static const char evil[] = "ev\x1b[31m\"q\\\xff\t\x07";
+	static const char want[] = "ev\x1b[31m\"q\\\xef\xbf\xbd\t\x07";
+	char dir[2][PATH_MAX], rel[PATH_MAX];
+	struct in_cgroup in[2] = { { dir[0], 41 }, { dir[1], 42 } };
+	struct tracer tr;
+	struct child ch;
+	json_object *ev;
+	int i;
+
+	require_bpf();
+	if (!v2[0])
+		skip();
+	snprintf(top, sizeof(top), "%s/exittrace-evil-%d", v2, (int)getpid());
+	snprintf(dir[0], sizeof(dir[0]), "%s/old-%s", top, evil);
+	snprintf(dir[1], sizeof(dir[1]), "%s/new-%s", top, evil);
+	if (mkdir(top, 0755) || mkdir(dir[0], 0755))
+		fail_msg("mkdir under %s: %s", v2, strerror(errno));
+	const char *argv[] = { "-j", NULL };
+	spawn_tracer(&tr, argv, NULL);
+	tracer_start_wait(&tr);
+	if (mkdir(dir[1], 0755))
+		fail_msg("mkdir: %s", strerror(errno));
+	for (i = 0; i < 2; i++) {
+		spawn_in(&ch, &in[i]);
+		child_go(&ch);
+		assert_int_equal(WEXITSTATUS(child_wait(&ch, true)), in[i].code);
+		ev = tracer_event(&tr, "exit", ch.pid, T_TIMEOUT_MS);	/* strict JSON */
+		assert_non_null(ev);
+		snprintf(rel, sizeof(rel), "/exittrace-evil-%d/%s-%s", (int)getpid(),
+			 i ? "new" : "old", want);
+		assert_string_equal(j_str(ev, "cgroup"), rel);
+		json_object_put(ev);
+	}
+	tracer_close(&tr);
+	remove_subtree();
+}
+
 /* ---- PID namespaces: unshare --pid --fork ---- */
 
 /*
@@ -1186,6 +1230,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_cgroup_namespace, cleanup),
 		cmocka_unit_test_teardown(test_cgroup_errors, cleanup),
 		cmocka_unit_test_teardown(test_lost_cgroup_records, cleanup),
+		cmocka_unit_test_teardown(test_hostile_cgroup_names, cleanup),
 		cmocka_unit_test_teardown(test_v1_only_host, cleanup),
 		cmocka_unit_test_teardown(test_unshare_nspid, cleanup),
 		cmocka_unit_test_teardown(test_pidns_filter, cleanup),
