@@ -749,6 +749,130 @@ static void test_capabilities_dropped(void **state)
 	tracer_close(&tr);
 }
 
+/* The BPF programs a process holds, by id, from its fdinfo. */
+static size_t prog_ids(pid_t pid, unsigned int *ids, size_t max)
+{
+	char path[320], line[256];
+	struct dirent *d;
+	unsigned int id;
+	size_t n = 0;
+	FILE *f;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo", (int)pid);
+	dir = opendir(path);
+	assert_non_null(dir);
+	while ((d = readdir(dir))) {
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", (int)pid, d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "prog_id: %u", &id) == 1 && n < max)
+				ids[n++] = id;
+		fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
+/* Whether a BPF program still exists T_TIMEOUT_MS after its last holder
+ * went: the kernel frees programs and links from a workqueue, a little
+ * after the last fd is closed, and says nothing when it has (so this one
+ * wait polls, every 10 ms, bounded). */
+static bool prog_outlives(unsigned int id)
+{
+	char cmd[96];
+	int waited;
+
+	snprintf(cmd, sizeof(cmd), "bpftool prog show id %u >/dev/null 2>&1", id);
+	for (waited = 0; waited < T_TIMEOUT_MS; waited += 10) {
+		if (system(cmd) != 0)
+			return false;
+		poll(NULL, 0, 10);
+	}
+	return true;
+}
+
+/*
+ * A signal at any moment once attached: what was read is written out,
+ * the exit status is as documented, and every BPF program exittrace loaded
+ * is gone with it (nothing pinned, nothing held by a child). SIGPIPE alone
+ * does not stop it (a closed reader shows up as EPIPE on write).
+ */
+static void stopped_by(int sig, int want_status)
+{
+	const char *argv[] = { "-j", "--coalesce-us", "0", NULL };
+	unsigned int ids[32];
+	struct tracer tr;
+	struct child ch;
+	json_object *ev;
+	size_t n, i;
+	int st;
+
+	require_bpf();
+	tracer_spawn(&tr, argv);
+	tracer_start_wait(&tr);
+	n = prog_ids(tr.pid, ids, 32);
+	assert_true(n >= 2);	/* exit, signal_generate, ... */
+	child_spawn(&ch, do_exit, (void *)(long)sig);
+	child_go(&ch);
+	child_wait(&ch, true);
+	ev = tracer_event(&tr, "exit", ch.pid, T_TIMEOUT_MS);
+	assert_non_null(ev);
+	json_object_put(ev);
+	if (sig == SIGPIPE) {
+		kill(tr.pid, SIGPIPE);
+		/* still running: another exit is reported */
+		child_spawn(&ch, do_exit, (void *)5L);
+		child_go(&ch);
+		child_wait(&ch, true);
+		ev = tracer_event(&tr, "exit", ch.pid, T_TIMEOUT_MS);
+		assert_non_null(ev);
+		json_object_put(ev);
+		sig = SIGTERM;
+	}
+	/* an exit, then the signal at once: its record still comes out */
+	child_spawn(&ch, do_exit, (void *)9L);
+	child_go(&ch);
+	child_wait(&ch, true);
+	kill(tr.pid, sig);
+	ev = tracer_event(&tr, "exit", ch.pid, T_TIMEOUT_MS);
+	assert_non_null(ev);
+	json_object_put(ev);
+	ev = tracer_event(&tr, "end", 0, T_TIMEOUT_MS);
+	assert_non_null(ev);
+	assert_string_equal(j_str(ev, "reason"), "signal");
+	json_object_put(ev);
+	st = tracer_wait(&tr, T_TIMEOUT_MS);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), want_status);
+	for (i = 0; i < n; i++)
+		if (prog_outlives(ids[i]))
+			fail_msg("BPF program %u outlived exittrace", ids[i]);
+	tracer_close(&tr);
+}
+
+static void test_sigint_leaves_nothing(void **state)
+{
+	stopped_by(SIGINT, 0);
+}
+
+static void test_sigterm_leaves_nothing(void **state)
+{
+	stopped_by(SIGTERM, 0);
+}
+
+static void test_sighup_leaves_nothing(void **state)
+{
+	stopped_by(SIGHUP, 0);
+}
+
+static void test_sigpipe_is_ignored(void **state)
+{
+	stopped_by(SIGPIPE, 0);
+}
+
 static void test_unprivileged(void **state)
 {
 	const char *argv[] = { "--reuid=65534", "--regid=65534", "--clear-groups", "EXITTRACE",
@@ -932,6 +1056,10 @@ int main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_reader_goes_away),
 		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_sigint_leaves_nothing),
+		cmocka_unit_test(test_sigterm_leaves_nothing),
+		cmocka_unit_test(test_sighup_leaves_nothing),
+		cmocka_unit_test(test_sigpipe_is_ignored),
 		cmocka_unit_test(test_unprivileged),
 		cmocka_unit_test(test_missing_cap_bpf),
 		cmocka_unit_test(test_missing_cap_perfmon),
