@@ -94,7 +94,7 @@ CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 JSONC_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 JSONC_LIBS = $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 
-.PHONY: all lib run check unit integration install clean deps bench fuzz
+.PHONY: all lib run check unit integration install clean deps bench fuzz stress
 all: $(OUT)/exittrace lib
 
 deps: $(DEPS_STAMP)
@@ -229,6 +229,12 @@ define run-fuzz
 		    | awk '{print $$2}') runs"; \
 	done
 endef
+
+# The stress test for longer than make check's 10 s: STRESS_SECONDS.
+STRESS_SECONDS ?= 600
+stress: all $(OUT)/tests/integration/test_stress
+	$(Q)ET_STRESS_SECONDS=$(STRESS_SECONDS) timeout -k 5 $$(( $(STRESS_SECONDS) + 300 )) \
+		$(OUT)/tests/integration/test_stress
 
 fuzz: $(FUZZ_TARGETS)
 	$(call run-fuzz,$(FUZZ_SECONDS))
