@@ -163,11 +163,19 @@ static __always_inline __u64 start_boottime(struct task_struct *t)
  * except that two threads whose decrements race may both see 0 (a target's
  * map entry is deleted on the first, so a target is still reported once).
  */
-static __always_inline bool is_group_dead(unsigned long long *ctx, struct task_struct *task)
+static __always_inline int group_dead_arg(unsigned long long *ctx)
 {
 	if (bpf_core_field_exists(struct trace_event_raw_sched_process_exit, group_dead) &&
 	    !no_group_dead_arg)
-		return (bool)ctx[1];
+		return ctx[1] ? 1 : 0;
+	return -1;
+}
+
+/* gd: the tracepoint's group_dead, or -1 where it has none */
+static __always_inline bool is_group_dead(int gd, struct task_struct *task)
+{
+	if (gd >= 0)
+		return gd;
 	return BPF_CORE_READ(task, signal, live.counter) == 0;
 }
 
@@ -463,7 +471,7 @@ static __always_inline void leave_tree(void)
  * mode, or followed) that does not pass makes no record at all; a process
  * userspace watches by PID always does, flagged, since its end is awaited.
  */
-static __always_inline int on_exit(unsigned long long *ctx, struct task_struct *task)
+static __always_inline int on_exit(int gd, struct task_struct *task)
 {
 	struct et_comm_key comm = {};
 	struct task_struct *leader;
@@ -483,7 +491,7 @@ static __always_inline int on_exit(unsigned long long *ctx, struct task_struct *
 		flags |= ET_F_TARGET;
 	}
 
-	dead = is_group_dead(ctx, task);
+	dead = is_group_dead(gd, task);
 	if (!dead && !threads)
 		return 0;
 
@@ -748,13 +756,30 @@ int BPF_PROG(signal_btf, int sig, struct kernel_siginfo *info, struct task_struc
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(exit_raw, struct task_struct *task)
 {
-	return on_exit(ctx, task);
+	return on_exit(group_dead_arg(ctx), task);
 }
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(exit_btf, struct task_struct *task)
 {
-	return on_exit(ctx, task);
+	return on_exit(group_dead_arg(ctx), task);
+}
+
+/*
+ * The classic tracepoint, the last way in (--attach=tracepoint): it needs
+ * tracefs to attach and hands over the event's fields, not the task; the
+ * task is current, since the event fires in the exiting thread. Exits
+ * only: following and signal senders need the task pointers the classic
+ * fork and signal events do not give.
+ */
+SEC("tracepoint/sched/sched_process_exit")
+int exit_tp(struct trace_event_raw_sched_process_exit *ctx)
+{
+	int gd = -1;
+
+	if (bpf_core_field_exists(ctx->group_dead) && !no_group_dead_arg)
+		gd = BPF_CORE_READ(ctx, group_dead) ? 1 : 0;
+	return on_exit(gd, (struct task_struct *)bpf_get_current_task());
 }
 
 SEC("raw_tp/sched_process_fork")

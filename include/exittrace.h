@@ -119,9 +119,14 @@ struct et_opts {
 
 /* et_opts.attach: how the probes attach */
 enum et_attach {
-	ET_ATTACH_AUTO = 0,	/* raw_tp with a minimal BTF (fast), else tp_btf */
+	ET_ATTACH_AUTO = 0,	/* raw_tp with a minimal BTF (fast), else tp_btf,
+				 * else the classic tracepoint */
 	ET_ATTACH_RAW_TP,	/* raw tracepoints, CO-RE against a minimal BTF copy */
 	ET_ATTACH_TP_BTF,	/* BTF-typed tracepoints; libbpf parses all kernel BTF */
+	ET_ATTACH_TRACEPOINT,	/* the classic tracepoint (tracefs, mounted for the
+				 * attach if need be): exits only, no senders of
+				 * signals, no cgroup records; not with
+				 * ET_OPEN_FOLLOW (EOPNOTSUPP); since 0.3 */
 };
 
 /* Declare and initialise options: ET_OPTS(o, .flags = ET_OPEN_HOST); */
@@ -215,7 +220,8 @@ struct et_exit {
 struct et;
 
 /* Load and attach the BPF program. opts may be NULL. NULL and errno on
- * failure (EPERM: privileges; ENOENT or ESRCH: no BTF or tracepoint). */
+ * failure (EPERM: privileges; ENOENT or ESRCH: no BTF or tracepoint;
+ * ENOSYS: no BPF ring buffer, before 5.8). */
 ET_API struct et *et_open(const struct et_opts *opts);
 
 /* Detach and free everything. NULL is fine. */

@@ -24,6 +24,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/syscall.h>
@@ -1271,14 +1272,34 @@ static int copy_filters(struct et *h, const struct et_opts *o)
 	return 0;
 }
 
-/* Open, configure and load the BPF object, raw_tp against a minimal BTF
- * or tp_btf; attach it. On failure everything is undone. */
-static int load(struct et *h, const struct et_opts *o, bool raw)
+#define TRACEFS "/sys/kernel/tracing"
+#define EXIT_EVENT "/events/sched/sched_process_exit/id"
+
+/* Classic tracepoints attach through tracefs (libbpf reads the event's id
+ * there, or under debugfs): mounted for the attach if it is not. 1 when
+ * mounted here, 0 when there already, or -errno. */
+static int tracefs_for_attach(void)
 {
+	if (!access(TRACEFS EXIT_EVENT, R_OK) || !access("/sys/kernel/debug/tracing" EXIT_EVENT, R_OK))
+		return 0;
+	if (mount("tracefs", TRACEFS, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		return -errno;
+	return 1;
+}
+
+/* Open, configure and load the BPF object, raw_tp or a classic tracepoint
+ * against a minimal BTF, or tp_btf; attach it. On failure everything is
+ * undone. */
+static int load(struct et *h, const struct et_opts *o, enum et_attach way)
+{
+	bool raw = way != ET_ATTACH_TP_BTF, tp = way == ET_ATTACH_TRACEPOINT;
+	int btf_fd = -1, ret, ncpus, mounted = 0;
 	char btf_path[64];
-	int btf_fd = -1, ret, ncpus;
 	bool cg;
 
+	/* a classic tracepoint brings no task pointers: exits only */
+	if (tp && (o->flags & ET_OPEN_FOLLOW))
+		return -EOPNOTSUPP;
 	if (raw) {
 		btf_fd = minimal_btf(btf_path, sizeof(btf_path));
 		if (btf_fd < 0)
@@ -1321,12 +1342,15 @@ static int load(struct et *h, const struct et_opts *o, bool raw)
 				 16384 + 256 * (uint32_t)(ncpus > 0 ? ncpus : 1));
 	bpf_map__set_autocreate(h->skel->maps.bloom, h->bloom);
 	/* one way in; fork is only needed to follow descendants */
-	bpf_program__set_autoload(raw ? h->skel->progs.exit_btf : h->skel->progs.exit_raw, false);
+	bpf_program__set_autoload(h->skel->progs.exit_raw, raw && !tp);
+	bpf_program__set_autoload(h->skel->progs.exit_btf, !raw);
+	bpf_program__set_autoload(h->skel->progs.exit_tp, tp);
 	bpf_program__set_autoload(h->skel->progs.fork_raw, raw && (o->flags & ET_OPEN_FOLLOW));
 	bpf_program__set_autoload(h->skel->progs.fork_btf, !raw && (o->flags & ET_OPEN_FOLLOW));
-	bpf_program__set_autoload(h->skel->progs.signal_raw, raw && (o->flags & ET_OPEN_WHY));
+	bpf_program__set_autoload(h->skel->progs.signal_raw,
+				  raw && !tp && (o->flags & ET_OPEN_WHY));
 	bpf_program__set_autoload(h->skel->progs.signal_btf, !raw && (o->flags & ET_OPEN_WHY));
-	cg = (o->flags & ET_OPEN_CGROUPS) && h->cg.m.fd >= 0;
+	cg = (o->flags & ET_OPEN_CGROUPS) && h->cg.m.fd >= 0 && !tp;
 	bpf_program__set_autoload(h->skel->progs.mkdir_raw, raw && cg);
 	bpf_program__set_autoload(h->skel->progs.rmdir_raw, raw && cg);
 	bpf_program__set_autoload(h->skel->progs.mkdir_btf, !raw && cg);
@@ -1335,8 +1359,15 @@ static int load(struct et *h, const struct et_opts *o, bool raw)
 	ret = exittrace_bpf__load(h->skel);	/* libbpf reads the BTF path here */
 	if (!ret)
 		ret = fill_filters(h);
+	if (!ret && tp) {
+		mounted = tracefs_for_attach();
+		ret = mounted < 0 ? mounted : 0;
+	}
 	if (!ret)
 		ret = exittrace_bpf__attach(h->skel);
+	/* the attached event outlives the mount: leave the system as it was */
+	if (mounted > 0)
+		umount2(TRACEFS, MNT_DETACH);
 cleanup:
 	if (btf_fd >= 0)
 		close(btf_fd);
@@ -1353,7 +1384,6 @@ struct et *et_open(const struct et_opts *opts)
 	struct et_opts o = { .sz = sizeof(o) };
 	long tck = sysconf(_SC_CLK_TCK);
 	libbpf_print_fn_t old_print;
-	bool raw;
 	struct et *h;
 	int ret;
 
@@ -1382,7 +1412,7 @@ struct et *et_open(const struct et_opts *opts)
 	/* libbpf talks during open, load and attach: quiet it then, and give
 	 * the process its own callback back afterwards */
 	old_print = libbpf_set_print(o.verbose ? libbpf_verbose : libbpf_quiet);
-	if (o.attach > ET_ATTACH_TP_BTF) {
+	if (o.attach > ET_ATTACH_TRACEPOINT) {
 		ret = -EINVAL;
 		libbpf_set_print(old_print);
 		goto cleanup;
@@ -1410,16 +1440,26 @@ struct et *et_open(const struct et_opts *opts)
 		libbpf_set_print(old_print);
 		goto cleanup;
 	}
+	/* ring buffers came in 5.8: without, say so (EXITTRACE_TEST_NO_RINGBUF:
+	 * tests take this path) */
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 0 ||
+	    getenv("EXITTRACE_TEST_NO_RINGBUF")) {
+		ret = -ENOSYS;
+		libbpf_set_print(old_print);
+		goto cleanup;
+	}
 	h->wake_ns = (uint64_t)o.wake_us * 1000;
 	/* bloom filters came in 5.16: without, the map alone. Following, a
 	 * long build would fill it (it never forgets) for nothing. */
 	h->bloom = !(o.flags & (ET_OPEN_HOST | ET_OPEN_FOLLOW)) &&
 		   libbpf_probe_bpf_map_type(BPF_MAP_TYPE_BLOOM_FILTER, NULL) == 1;
-	raw = o.attach != ET_ATTACH_TP_BTF;
-	ret = load(h, &o, raw);
-	/* auto: whatever kept the fast way from working, the BTF-typed way */
-	if (ret && raw && o.attach == ET_ATTACH_AUTO)
-		ret = load(h, &o, false);
+	/* auto: the fast way; whatever kept it from working, the BTF-typed
+	 * way; then the classic tracepoint (exits only) */
+	ret = load(h, &o, o.attach == ET_ATTACH_AUTO ? ET_ATTACH_RAW_TP : (enum et_attach)o.attach);
+	if (ret && o.attach == ET_ATTACH_AUTO)
+		ret = load(h, &o, ET_ATTACH_TP_BTF);
+	if (ret && o.attach == ET_ATTACH_AUTO && !(o.flags & ET_OPEN_FOLLOW))
+		ret = load(h, &o, ET_ATTACH_TRACEPOINT);
 	libbpf_set_print(old_print);
 	if (ret)
 		goto cleanup;

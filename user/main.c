@@ -775,6 +775,7 @@ int main(int argc, char **argv)
 	struct cli *c;
 	sigset_t mask, oldmask;
 	int out_fd = -1;
+	const char *btf;
 	size_t i;
 
 	c = calloc(1, sizeof(*c));
@@ -831,9 +832,11 @@ int main(int argc, char **argv)
 		if (r)
 			goto cleanup;
 	}
-	if (access(BTF_PATH, R_OK)) {
+	/* (EXITTRACE_TEST_BTF: tests point the check elsewhere) */
+	btf = getenv("EXITTRACE_TEST_BTF") ? getenv("EXITTRACE_TEST_BTF") : BTF_PATH;
+	if (access(btf, R_OK)) {
 		err("kernel BTF not found at %s: this kernel was built without "
-		    "CONFIG_DEBUG_INFO_BTF", BTF_PATH);
+		    "CONFIG_DEBUG_INFO_BTF", btf);
 		goto cleanup;
 	}
 	if (check_privileges(c->o.npids > 0))
@@ -880,6 +883,10 @@ int main(int argc, char **argv)
 	eo.wake_us = c->o.coalesce_us;
 	eo.attach = c->o.attach;
 	h = c->h = et_open(&eo);
+	if (!h && errno == ENOSYS) {
+		err("this kernel has no BPF ring buffer (Linux 5.8 or later has)");
+		goto cleanup;
+	}
 	if (!h) {
 		err("loading the BPF program: %s%s", strerror(errno),
 		    c->o.verbose ? "" : " (-v shows libbpf's diagnostics)");

@@ -51,8 +51,11 @@ const char opts_usage[] =
 "      --coalesce-us USEC  in an exit storm, wake up at most every USEC (default\n"
 "                          1000; the first exit after a quiet spell is at once);\n"
 "                          0 wakes for every record\n"
-"      --attach MODE       raw_tp (fast start, the default when it works) or\n"
-"                          tp_btf (libbpf reads all kernel BTF: ~40 ms more)\n"
+"      --attach MODE       raw_tp (fast start, the default when it works),\n"
+"                          tp_btf (libbpf reads all kernel BTF: ~40 ms more),\n"
+"                          or tracepoint (classic, through tracefs: exits only,\n"
+"                          no senders of signals, no -f or CMD); auto tries them\n"
+"                          in this order\n"
 "  -v, --verbose           show libbpf's diagnostics\n"
 "  -h, --help              this text\n"
 "  -V, --version           version\n"
@@ -232,11 +235,13 @@ static int parse_attach(struct opts *o, const char *s, char *err, size_t errlen)
 		o->attach = ET_ATTACH_RAW_TP;
 	else if (!strcmp(s, "tp_btf"))
 		o->attach = ET_ATTACH_TP_BTF;
+	else if (!strcmp(s, "tracepoint"))
+		o->attach = ET_ATTACH_TRACEPOINT;
 	else if (!strcmp(s, "auto"))
 		o->attach = ET_ATTACH_AUTO;
 	else
 		return fail(err, errlen, -EINVAL,
-			    "invalid attach mode '%s': want auto, raw_tp or tp_btf", s);
+			    "invalid attach mode '%s': want auto, raw_tp, tp_btf or tracepoint", s);
 	return 0;
 }
 
@@ -346,6 +351,9 @@ static int check(struct opts *o, char *err, size_t errlen)
 		return fail(err, errlen, -EINVAL, "-p and a command do not mix: give one");
 	if (o->follow && !o->npids && !o->cmd)
 		return fail(err, errlen, -EINVAL, "-f needs -p PID or a command to follow");
+	if (o->attach == ET_ATTACH_TRACEPOINT && (o->follow || o->cmd))
+		return fail(err, errlen, -EINVAL,
+			    "--attach=tracepoint reports exits only: no -f, no command");
 	if (o->any && !o->npids && !o->cmd)
 		return fail(err, errlen, -EINVAL, "--any needs -p PID or a command");
 	if (o->output && !*o->output)

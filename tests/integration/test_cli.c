@@ -873,6 +873,28 @@ static void test_sigpipe_is_ignored(void **state)
 	stopped_by(SIGPIPE, 0);
 }
 
+/* What the kernel lacks is named: BTF, the BPF ring buffer (forced here
+ * by test switches: this kernel has both). */
+static void test_kernel_lacks(void **state)
+{
+	const char *argv[] = { NULL };
+	struct tracer tr;
+
+	require_bpf();
+	tracer_spawn_env(&tr, argv, "EXITTRACE_TEST_BTF=/nonexistent/vmlinux", -1);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 125);
+	assert_string_equal(tracer_stderr(&tr),
+			    "exittrace: kernel BTF not found at /nonexistent/vmlinux: this kernel "
+			    "was built without CONFIG_DEBUG_INFO_BTF\n");
+	tracer_close(&tr);
+	tracer_spawn_env(&tr, argv, "EXITTRACE_TEST_NO_RINGBUF=1", -1);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 125);
+	assert_string_equal(tracer_stderr(&tr),
+			    "exittrace: this kernel has no BPF ring buffer (Linux 5.8 or later "
+			    "has)\n");
+	tracer_close(&tr);
+}
+
 static void test_unprivileged(void **state)
 {
 	const char *argv[] = { "--reuid=65534", "--regid=65534", "--clear-groups", "EXITTRACE",
@@ -1012,9 +1034,24 @@ static bool prog_attached(pid_t pid, const char *name, const char *type)
 
 /* By default the probes are raw tracepoints (fast start: no full kernel BTF
  * parse), and --attach=tp_btf gives BTF-typed ones. */
+static bool tracefs_mounted(void)
+{
+	char line[1024];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	assert_non_null(f);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, " - tracefs ") != NULL;
+	fclose(f);
+	return found;
+}
+
 static void test_attach_modes(void **state)
 {
 	const char *dflt[] = { "-j", NULL }, *btf[] = { "-j", "--attach=tp_btf", NULL };
+	const char *classic[] = { "-j", "--attach=tracepoint", NULL };
+	bool tracefs_before;
 	struct tracer tr;
 
 	require_bpf();
@@ -1032,6 +1069,24 @@ static void test_attach_modes(void **state)
 	assert_false(prog_attached(tr.pid, "name exit_raw", "raw_tracepoint"));
 	kill(tr.pid, SIGTERM);
 	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 0);
+	tracer_close(&tr);
+
+	/* the classic tracepoint: tracefs mounted for the attach, and not
+	 * left mounted when it was not */
+	tracefs_before = tracefs_mounted();
+	tracer_spawn(&tr, classic);
+	tracer_start_wait(&tr);
+	assert_true(prog_attached(tr.pid, "name exit_tp", "tracepoint"));
+	assert_false(prog_attached(tr.pid, "name exit_raw", "raw_tracepoint"));
+	assert_int_equal(tracefs_mounted(), tracefs_before);
+	kill(tr.pid, SIGTERM);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 0);
+	tracer_close(&tr);
+	/* it reports exits only */
+	const char *follow[] = { "--attach=tracepoint", "-f", "-p", "1", NULL };
+	tracer_spawn(&tr, follow);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 125);
+	assert_non_null(strstr(tracer_stderr(&tr), "--attach=tracepoint reports exits only"));
 	tracer_close(&tr);
 }
 
@@ -1060,6 +1115,7 @@ int main(void)
 		cmocka_unit_test(test_sigterm_leaves_nothing),
 		cmocka_unit_test(test_sighup_leaves_nothing),
 		cmocka_unit_test(test_sigpipe_is_ignored),
+		cmocka_unit_test(test_kernel_lacks),
 		cmocka_unit_test(test_unprivileged),
 		cmocka_unit_test(test_missing_cap_bpf),
 		cmocka_unit_test(test_missing_cap_perfmon),

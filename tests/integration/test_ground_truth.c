@@ -544,12 +544,21 @@ static int variant_tp_btf(void **state)
 	return 0;
 }
 
+static int variant_tracepoint(void **state)
+{
+	variant_env = NULL;
+	variant_arg = "--attach=tracepoint";
+	return 0;
+}
+
 /* Each scenario: raw_tp (the default) with the tracepoint's group_dead,
- * with the pre-6.16 signal->live path, and through tp_btf. */
+ * with the pre-6.16 signal->live path, through tp_btf, and through the
+ * classic tracepoint (tracefs mounted for the attach). */
 #define BOTH(fn)                                                                    \
 	cmocka_unit_test_setup(fn, variant_new),                                    \
 	{ #fn " (signal->live)", fn, variant_old, NULL, NULL },                     \
-	{ #fn " (tp_btf)", fn, variant_tp_btf, NULL, NULL }
+	{ #fn " (tp_btf)", fn, variant_tp_btf, NULL, NULL },                        \
+	{ #fn " (tracepoint)", fn, variant_tracepoint, NULL, NULL }
 
 int main(void)
 {

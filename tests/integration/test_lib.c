@@ -666,10 +666,14 @@ static void test_follow_filtered(void **state)
 static void test_follow_not_with_host(void **state)
 {
 	ET_OPTS(o, .flags = ET_OPEN_FOLLOW | ET_OPEN_HOST);
+	ET_OPTS(tp, .flags = ET_OPEN_FOLLOW, .attach = ET_ATTACH_TRACEPOINT);
 
 	require_bpf();
 	assert_null(et_open(&o));
 	assert_int_equal(errno, EINVAL);
+	/* the classic tracepoint cannot follow: said, not half done */
+	assert_null(et_open(&tp));
+	assert_int_equal(errno, EOPNOTSUPP);
 }
 
 int main(void)

@@ -174,6 +174,14 @@ static void test_attach(void **state)
 	assert_int_equal(o.attach, ET_ATTACH_TP_BTF);
 	assert_int_equal(parse(&o, err, "--attach=raw_tp", NULL), 0);
 	assert_int_equal(o.attach, ET_ATTACH_RAW_TP);
+	assert_int_equal(parse(&o, err, "--attach", "tracepoint", "-p", "1", NULL), 0);
+	assert_int_equal(o.attach, ET_ATTACH_TRACEPOINT);
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--attach", "tracepoint", "-f", "-p", "1", NULL), -EINVAL);
+	assert_non_null(strstr(err, "exits only"));
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--attach", "tracepoint", "make", NULL), -EINVAL);
+	opts_free(&o);
 	assert_int_equal(parse(&o, err, "--attach", "kprobe", NULL), -EINVAL);
 	assert_non_null(strstr(err, "'kprobe'"));
 	opts_free(&o);
