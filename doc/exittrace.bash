@@ -35,7 +35,7 @@ _exittrace()
 		COMPREPLY=()
 		return ;;
 	--attach)
-		COMPREPLY=($(compgen -W "auto raw_tp tp_btf" -- "$cur"))
+		COMPREPLY=($(compgen -W "auto raw_tp tp_btf tracepoint" -- "$cur"))
 		return ;;
 	--timeout|--ringbuf-size|--max-targets|--coalesce-us|-n|--count)
 		COMPREPLY=()
