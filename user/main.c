@@ -370,10 +370,15 @@ static void emit_end(struct cli *c, enum stop_reason why)
 
 	if (!c->o.json || why == STOP_OUTPUT)
 		return;
+	/* every loss once more, in all: exit records, children not
+	 * followed, new cgroups' records */
 	emit(c, line, snprintf(line, sizeof(line),
-			       "{\"event\":\"end\",\"reason\":\"%s\",\"exits\":%llu,\"lost\":%llu}\n",
+			       "{\"event\":\"end\",\"reason\":\"%s\",\"exits\":%llu,\"lost\":%llu,"
+			       "\"not_followed\":%llu,\"lost_cgroups\":%llu}\n",
 			       reasons[why], (unsigned long long)c->sum.processes,
-			       (unsigned long long)c->lost_seen));
+			       (unsigned long long)c->lost_seen,
+			       (unsigned long long)c->not_followed_seen,
+			       (unsigned long long)c->lost_cgroups_seen));
 }
 
 static void keep_failure(struct cli *c, const struct et_exit *ex)

@@ -645,6 +645,24 @@ static void test_write_error(void **state)
 	tracer_close(&tr);
 }
 
+static void tracer_spawn_wrapped(struct tracer *tr, const char *wrapper, const char *argv[]);
+
+/* No stdout at all: said, and a failure, as soon as there is output. */
+static void test_closed_stdout(void **state)
+{
+	const char *argv[] = { "-c", "exec \"$0\" -j >&-", "EXITTRACE", NULL };
+	struct tracer tr;
+	int st;
+
+	require_bpf();
+	tracer_spawn_wrapped(&tr, "/bin/sh", argv);
+	st = tracer_wait(&tr, T_TIMEOUT_MS);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 125);
+	assert_string_equal(tracer_stderr(&tr), "exittrace: writing output: Bad file descriptor\n");
+	tracer_close(&tr);
+}
+
 /*
  * Run exittrace under a wrapper program (setpriv, unshare): in argv, the
  * entry "EXITTRACE" stands for exittrace's absolute path.
@@ -1111,6 +1129,7 @@ int main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_reader_goes_away),
 		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_closed_stdout),
 		cmocka_unit_test(test_sigint_leaves_nothing),
 		cmocka_unit_test(test_sigterm_leaves_nothing),
 		cmocka_unit_test(test_sighup_leaves_nothing),

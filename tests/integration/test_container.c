@@ -966,6 +966,13 @@ static void test_lost_cgroup_records(void **state)
 	assert_non_null(ev);
 	/* at most 16 fit (other cgroups made meanwhile may be lost too) */
 	assert_true(j_int(ev, "count") >= 24);
+	i = (int)j_int(ev, "total");
+	json_object_put(ev);
+	/* and once more in all, at the end */
+	kill(tr.pid, SIGTERM);
+	ev = tracer_event(&tr, "end", 0, T_TIMEOUT_MS);
+	assert_non_null(ev);
+	assert_true(j_int(ev, "lost_cgroups") >= i);
 	json_object_put(ev);
 	tracer_close(&tr);
 	remove_subtree();

@@ -53,7 +53,12 @@ static void child(unsigned int kind, int code)
 	pthread_t th;
 
 	setrlimit(RLIMIT_CORE, &no_core);
+	/* the default actions, whatever a sanitizer installed (AddressSanitizer
+	 * would catch SIGSEGV, report it with a symbolizer process of its
+	 * own, and exit 1) */
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGSEGV, SIG_DFL);
+	signal(SIGABRT, SIG_DFL);
 	switch (kind) {
 	case 0:
 		_exit(code);

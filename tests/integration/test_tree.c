@@ -518,6 +518,7 @@ static void test_lost_records_counted(void **state)
 			lost_events += j_int(ev, "count");
 		} else if (!strcmp(e, "end")) {
 			lost = j_int(ev, "lost");
+			assert_int_equal(j_int(ev, "not_followed"), 0);
 			json_object_put(ev);
 			break;
 		} else if (!strcmp(e, "exit")) {
