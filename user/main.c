@@ -63,6 +63,7 @@ struct command {
 	int exec_err;		/* read end: errno if exec failed, EOF if not */
 	bool ended;		/* its end was reported */
 	bool reaped;
+	bool survived;		/* --timeout's SIGKILL did not end it */
 	int status;		/* from waitpid() once reaped */
 };
 
@@ -161,21 +162,23 @@ static int check_privileges(bool targets)
 	return -EPERM;
 }
 
-/* The kernel's PROC_PID_INIT_INO: the initial PID namespace's inode. */
 /*
  * Once attached and watching, keep only what is still needed: CAP_BPF (the
- * target map, as targets end), CAP_SYS_PTRACE (a zombie's status in
- * /proc/PID/stat) and CAP_DAC_READ_SEARCH (cgroup paths, by
- * open_by_handle_at()); from the bounding set too, and no privilege can be
- * gained by exec. CMD, started before, keeps its own.
+ * target map, as targets end; CAP_SYS_ADMIN where it stood for CAP_BPF),
+ * CAP_SYS_PTRACE (a zombie's status in /proc/PID/stat),
+ * CAP_DAC_READ_SEARCH (cgroup paths, by open_by_handle_at()) and, with
+ * CMD, CAP_KILL (CMD may have become another user: forwarded signals and
+ * --timeout must still reach it). From the bounding set too, where
+ * CAP_SETPCAP allows; and no privilege can be gained by exec. CMD, started
+ * before, keeps its own.
  */
 #define KEEP_CAPS ((1ULL << CAP_BPF) | (1ULL << CAP_SYS_PTRACE) | (1ULL << CAP_DAC_READ_SEARCH))
 
-static int drop_capabilities(void)
+static int drop_capabilities(bool command)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
-	unsigned long long keep;
+	unsigned long long keep, have;
 	long last = 40;
 	FILE *f;
 	int cap;
@@ -188,11 +191,16 @@ static int drop_capabilities(void)
 	}
 	if (syscall(SYS_capget, &hdr, data))
 		return -errno;
-	keep = KEEP_CAPS & ((unsigned long long)data[1].permitted << 32 | data[0].permitted);
-	/* the bounding set first: dropping it takes CAP_SETPCAP */
-	for (cap = 0; cap <= last && cap < 64; cap++)
-		if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) &&
-		    errno != EINVAL)
+	have = (unsigned long long)data[1].permitted << 32 | data[0].permitted;
+	keep = KEEP_CAPS | (command ? 1ULL << CAP_KILL : 0);
+	if (!(have & (1ULL << CAP_BPF)))
+		keep |= 1ULL << CAP_SYS_ADMIN;
+	keep &= have;
+	/* the bounding set first, what is in it: dropping takes CAP_SETPCAP;
+	 * without, no-new-privileges below still blocks gains by exec */
+	for (cap = 0; cap <= last && cap < 64 && (have & (1ULL << CAP_SETPCAP)); cap++)
+		if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
 			return -errno;
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	data[0].effective = data[0].permitted = (uint32_t)keep;
@@ -205,6 +213,7 @@ static int drop_capabilities(void)
 	return 0;
 }
 
+/* 0xEFFFFFFC: the kernel's PROC_PID_INIT_INO, the initial PID namespace's */
 static bool in_initial_pidns(void)
 {
 	struct stat st;
@@ -309,6 +318,18 @@ static void emit(struct cli *c, const char *line, int len)
 		output_write(&c->out, line, (size_t)len);
 }
 
+static const char *attach_name(int way)
+{
+	switch (way) {
+	case ET_ATTACH_RAW_TP:
+		return "raw_tp";
+	case ET_ATTACH_TP_BTF:
+		return "tp_btf";
+	default:
+		return "tracepoint";
+	}
+}
+
 static void emit_start(struct cli *c)
 {
 	char line[FMT_LINE_MAX];
@@ -327,8 +348,8 @@ static void emit_start(struct cli *c)
 			"\",\"version\":\"%s\",\"mode\":\"%s\",\"threads\":%s,",
 			EXITTRACE_VERSION, c->cmd.pid ? "command" : c->npins ? "pids" : "host",
 			c->o.threads ? "true" : "false");
-	len += snprintf(line + len, sizeof(line) - len, "\"follow\":%s,\"pids\":[",
-			c->o.follow || c->cmd.pid ? "true" : "false");
+	len += snprintf(line + len, sizeof(line) - len, "\"follow\":%s,\"attach\":\"%s\",\"pids\":[",
+			c->o.follow || c->cmd.pid ? "true" : "false", attach_name(et_attached(c->h)));
 	emit(c, line, len);
 	if (c->cmd.pid)
 		emit(c, line, snprintf(line, sizeof(line), "%d", (int)c->cmd.pid));
@@ -666,7 +687,12 @@ static void end_command(struct cli *c)
 	if (poll(&pfd, 1, KILL_AFTER_MS) == 1)
 		return;
 	syscall(SYS_pidfd_send_signal, c->cmd.pidfd, SIGKILL, NULL, 0);
-	poll(&pfd, 1, KILL_AFTER_MS);
+	if (poll(&pfd, 1, KILL_AFTER_MS) != 1) {
+		/* never blocked in its reaping: say so, leave it */
+		c->cmd.survived = true;
+		err("%s (pid %d) did not end on SIGKILL: left running", c->o.cmd[0],
+		    (int)c->cmd.pid);
+	}
 }
 
 /* exittrace's status in command mode: CMD's, as a shell gives it. */
@@ -675,7 +701,7 @@ static int command_status(struct cli *c, enum stop_reason why)
 	struct et_status st;
 
 	if (why == STOP_TIMEOUT) {
-		reap_command(c, 0);	/* ended: see end_command() */
+		reap_command(c, c->cmd.survived ? WNOHANG : 0);	/* see end_command() */
 		return EXIT_TIMEOUT;
 	}
 	/* its end was reported: the zombie is there, or about to be */
@@ -780,9 +806,21 @@ int main(int argc, char **argv)
 	struct cli *c;
 	sigset_t mask, oldmask;
 	int out_fd = -1;
+	bool stdout_closed = false;
 	const char *btf;
 	size_t i;
 
+	/* a closed standard fd would be taken by the next open() (a BPF map,
+	 * a pidfd) and written to: hold it with /dev/null; no stdout is said
+	 * below when the reports go there */
+	for (i = 0; i < 3; i++) {
+		if (fcntl((int)i, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (i == STDOUT_FILENO)
+			stdout_closed = true;
+		if (open("/dev/null", O_RDWR) != (int)i)
+			return EXIT_FAILURE_ET;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		err("out of memory");
@@ -826,6 +864,9 @@ int main(int argc, char **argv)
 	} else if (c->o.cmd) {
 		/* CMD's stdout stays its own, for pipes */
 		output_init(&c->out, STDERR_FILENO);
+	} else if (stdout_closed) {
+		err("writing output: standard output is closed");
+		goto cleanup;
 	}
 	/* one pidfd per target: let -p take as many as the hard limit allows */
 	raise_nofile((rlim_t)c->o.npids + 64);
@@ -940,7 +981,7 @@ int main(int argc, char **argv)
 	}
 
 	{
-		int r = drop_capabilities();
+		int r = drop_capabilities(c->cmd.pid > 0);
 
 		if (r) {
 			err("dropping capabilities: %s", strerror(-r));
@@ -953,6 +994,10 @@ int main(int argc, char **argv)
 	c->fmt.containers = c->o.ncontainers || c->o.ncgroups || c->o.npidns;
 	if (c->ctr.notice[0])
 		err("%s", c->ctr.notice);
+	/* auto fell back to the last way in: what that costs is said */
+	if (et_attached(h) == ET_ATTACH_TRACEPOINT && c->o.attach != ET_ATTACH_TRACEPOINT)
+		err("raw_tp and tp_btf failed: attached to the classic tracepoint, which "
+		    "reports exits only (no senders of signals; -v says why)");
 	emit_start(c);
 	/* attached: say so now, before the first read (which reads the
 	 * cgroup tree first) */

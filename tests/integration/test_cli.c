@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include "harness.h"
 
 static int do_exit(void *arg)
@@ -659,7 +660,8 @@ static void test_closed_stdout(void **state)
 	st = tracer_wait(&tr, T_TIMEOUT_MS);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 125);
-	assert_string_equal(tracer_stderr(&tr), "exittrace: writing output: Bad file descriptor\n");
+	assert_string_equal(tracer_stderr(&tr),
+			    "exittrace: writing output: standard output is closed\n");
 	tracer_close(&tr);
 }
 
@@ -797,16 +799,18 @@ static size_t prog_ids(pid_t pid, unsigned int *ids, size_t max)
 /* Whether a BPF program still exists T_TIMEOUT_MS after its last holder
  * went: the kernel frees programs and links from a workqueue, a little
  * after the last fd is closed, and says nothing when it has (so this one
- * wait polls, every 10 ms, bounded). */
+ * wait polls, every 10 ms, bounded). Gone is ENOENT, nothing else. */
 static bool prog_outlives(unsigned int id)
 {
-	char cmd[96];
-	int waited;
+	int waited, fd;
 
-	snprintf(cmd, sizeof(cmd), "bpftool prog show id %u >/dev/null 2>&1", id);
 	for (waited = 0; waited < T_TIMEOUT_MS; waited += 10) {
-		if (system(cmd) != 0)
+		fd = bpf_prog_get_fd_by_id(id);
+		if (fd < 0 && errno == ENOENT)
 			return false;
+		if (fd < 0)
+			fail_msg("bpf_prog_get_fd_by_id(%u): %s", id, strerror(errno));
+		close(fd);
 		poll(NULL, 0, 10);
 	}
 	return true;
@@ -910,6 +914,23 @@ static void test_kernel_lacks(void **state)
 	assert_string_equal(tracer_stderr(&tr),
 			    "exittrace: this kernel has no BPF ring buffer (Linux 5.8 or later "
 			    "has)\n");
+	tracer_close(&tr);
+}
+
+/* CMD that became another user still gets --timeout's signals: exittrace
+ * keeps CAP_KILL with a command. */
+static void test_timeout_reaches_other_user(void **state)
+{
+	const char *argv[] = { "--timeout", "0.5", "--", "/usr/bin/setpriv", "--reuid=65534",
+			       "--regid=65534", "--clear-groups", "sleep", "100", NULL };
+	struct tracer tr;
+	int st;
+
+	require_bpf();
+	tracer_spawn(&tr, argv);
+	st = tracer_wait(&tr, T_TIMEOUT_MS);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 124);
 	tracer_close(&tr);
 }
 
@@ -1065,6 +1086,17 @@ static bool tracefs_mounted(void)
 	return found;
 }
 
+/* The start record, which names the way in. */
+static void expect_attach(struct tracer *tr, const char *way)
+{
+	json_object *ev = tracer_event(tr, "start", 0, T_TIMEOUT_MS);
+
+	if (!ev)
+		fail_msg("no start record; stderr: %s", tracer_stderr(tr));
+	assert_string_equal(j_str(ev, "attach"), way);
+	json_object_put(ev);
+}
+
 static void test_attach_modes(void **state)
 {
 	const char *dflt[] = { "-j", NULL }, *btf[] = { "-j", "--attach=tp_btf", NULL };
@@ -1074,7 +1106,7 @@ static void test_attach_modes(void **state)
 
 	require_bpf();
 	tracer_spawn(&tr, dflt);
-	tracer_start_wait(&tr);
+	expect_attach(&tr, "raw_tp");
 	assert_true(prog_attached(tr.pid, "name exit_raw", "raw_tracepoint"));
 	assert_false(prog_attached(tr.pid, "name exit_btf", "tracing"));
 	kill(tr.pid, SIGTERM);
@@ -1082,18 +1114,18 @@ static void test_attach_modes(void **state)
 	tracer_close(&tr);
 
 	tracer_spawn(&tr, btf);
-	tracer_start_wait(&tr);
+	expect_attach(&tr, "tp_btf");
 	assert_true(prog_attached(tr.pid, "name exit_btf", "tracing"));
 	assert_false(prog_attached(tr.pid, "name exit_raw", "raw_tracepoint"));
 	kill(tr.pid, SIGTERM);
 	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 0);
 	tracer_close(&tr);
 
-	/* the classic tracepoint: tracefs mounted for the attach, and not
-	 * left mounted when it was not */
+	/* the classic tracepoint: tracefs read (mounted in a mount namespace
+	 * of exittrace's own when it is not mounted here): no mount left */
 	tracefs_before = tracefs_mounted();
 	tracer_spawn(&tr, classic);
-	tracer_start_wait(&tr);
+	expect_attach(&tr, "tracepoint");
 	assert_true(prog_attached(tr.pid, "name exit_tp", "tracepoint"));
 	assert_false(prog_attached(tr.pid, "name exit_raw", "raw_tracepoint"));
 	assert_int_equal(tracefs_mounted(), tracefs_before);
@@ -1135,6 +1167,7 @@ int main(void)
 		cmocka_unit_test(test_sighup_leaves_nothing),
 		cmocka_unit_test(test_sigpipe_is_ignored),
 		cmocka_unit_test(test_kernel_lacks),
+		cmocka_unit_test(test_timeout_reaches_other_user),
 		cmocka_unit_test(test_unprivileged),
 		cmocka_unit_test(test_missing_cap_bpf),
 		cmocka_unit_test(test_missing_cap_perfmon),
