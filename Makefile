@@ -208,7 +208,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fu
 FUZZ_SRCS := user/opts.c user/format.c user/status.c user/cgpath.c
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 4
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(WARN) \
 	       -std=gnu11 -D_GNU_SOURCE -DEXITTRACE_VERSION='"$(VERSION)"' -Iinclude -Iuser
 
 $(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) user/*.h include/exittrace.h | $(DEPS_STAMP)
@@ -219,10 +219,11 @@ $(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) user/*.h include/exittrace.h | $(DEPS
 # run-fuzz SECONDS: each target from its seeds, for that long
 define run-fuzz
 	$(Q)for t in $(FUZZ_TARGETS); do \
-		n=$$(basename $$t); mkdir -p $(OUT)/fuzz/corpus-$$n tests/fuzz/corpus/$$n; \
+		n=$$(basename $$t); mkdir -p $(OUT)/fuzz/corpus-$$n; \
+		seeds=tests/fuzz/corpus/$$n; [ -d $$seeds ] || seeds=; \
 		echo "== $$n ($(1) s)"; \
 		$$t -max_total_time=$(1) -timeout=10 -print_final_stats=1 \
-		    -artifact_prefix=$(OUT)/fuzz/$$n- $(OUT)/fuzz/corpus-$$n tests/fuzz/corpus/$$n \
+		    -artifact_prefix=$(OUT)/fuzz/$$n- $(OUT)/fuzz/corpus-$$n $$seeds \
 		    >$(OUT)/fuzz/$$n.log 2>&1 \
 		    || { tail -40 $(OUT)/fuzz/$$n.log; echo "fuzz: $$n FAILED"; exit 1; }; \
 		echo "fuzz: $$n $$(grep -o 'stat::number_of_executed_units: [0-9]*' $(OUT)/fuzz/$$n.log \

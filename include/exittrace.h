@@ -299,6 +299,11 @@ ET_API uint64_t et_lost_follow(const struct et *h);
 ET_API const char *et_cgroup_path(struct et *h, uint64_t cgroup_id);
 ET_API const char *et_container_id(struct et *h, uint64_t cgroup_id);
 
+/* The way in that attached (enum et_attach, never ET_ATTACH_AUTO): with
+ * ET_ATTACH_TRACEPOINT, exits only (no origin of signals, no cgroup
+ * records). Since 0.3. */
+ET_API int et_attached(const struct et *h);
+
 /* cgroup_mkdir records the kernel could not deliver (ET_OPEN_CGROUPS; ring
  * buffer full), so far: the paths of those cgroups are looked up when
  * needed instead, which fails once they are gone. Since 0.3. */

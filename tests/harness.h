@@ -43,7 +43,7 @@ struct tracer {
  * "build" without it). Static buffer. */
 const char *build_path(const char *rel);
 
-/* Run the exittrace under test (EXITTRACE, default build/exittrace) with
+/* Run the exittrace under test (EXITTRACE, default build_path("exittrace")) with
  * argv[] (NULL-terminated, without argv[0]); extra environment in env
  * ("NAME=value" or NULL). stdout_fd >= 0 replaces the pipe for stdout. */
 void tracer_spawn_env(struct tracer *tr, const char *const argv[], const char *env,

@@ -24,7 +24,10 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <linux/perf_event.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/syscall.h>
@@ -127,6 +130,7 @@ struct et {
 	size_t npidns;
 
 	struct cgcache cg;	/* cg.m.fd -1: no cgroup v2 */
+	enum et_attach attached;	/* the way in that worked */
 };
 
 /* How soon to look again at a record reserved but not committed. */
@@ -1022,6 +1026,11 @@ uint64_t et_lost_follow(const struct et *h)
 	return __atomic_load_n(&h->skel->bss->dropped_targets, __ATOMIC_RELAXED);
 }
 
+int et_attached(const struct et *h)
+{
+	return h->attached;
+}
+
 const char *et_cgroup_path(struct et *h, uint64_t cgroup_id)
 {
 	const struct cgentry *c = cgcache_get(&h->cg, cgroup_id);
@@ -1275,16 +1284,81 @@ static int copy_filters(struct et *h, const struct et_opts *o)
 #define TRACEFS "/sys/kernel/tracing"
 #define EXIT_EVENT "/events/sched/sched_process_exit/id"
 
-/* Classic tracepoints attach through tracefs (libbpf reads the event's id
- * there, or under debugfs): mounted for the attach if it is not. 1 when
- * mounted here, 0 when there already, or -errno. */
-static int tracefs_for_attach(void)
+static long read_event_id(const char *path)
 {
-	if (!access(TRACEFS EXIT_EVENT, R_OK) || !access("/sys/kernel/debug/tracing" EXIT_EVENT, R_OK))
-		return 0;
-	if (mount("tracefs", TRACEFS, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+	char buf[32];
+	int ret = read_file(path, buf, sizeof(buf));
+
+	return ret < 0 ? ret : strtol(buf, NULL, 10);
+}
+
+/*
+ * The classic exit event's id, which only tracefs tells: read where tracefs
+ * (or debugfs's tracing) is mounted already; else by a child in a mount
+ * namespace of its own, which mounts tracefs for the read: nothing is
+ * mounted on the host, nothing is left behind, nothing races another
+ * instance's mount. The id or -errno.
+ */
+static long exit_event_id(void)
+{
+	long id = read_event_id(TRACEFS EXIT_EVENT);
+	int p[2], st;
+	pid_t pid;
+
+	if (id > 0)
+		return id;
+	id = read_event_id("/sys/kernel/debug/tracing" EXIT_EVENT);
+	if (id > 0)
+		return id;
+	if (pipe2(p, O_CLOEXEC))
 		return -errno;
-	return 1;
+	pid = fork();
+	if (pid == 0) {
+		const char *dir = access(TRACEFS, F_OK) ? "/tmp" : TRACEFS;
+		char path[64];
+
+		close(p[0]);
+		snprintf(path, sizeof(path), "%s%s", dir, EXIT_EVENT);
+		id = -EPERM;
+		if (!unshare(CLONE_NEWNS) && !mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) &&
+		    !mount("tracefs", dir, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+			id = read_event_id(path);
+		else
+			id = -errno;
+		_exit(write(p[1], &id, sizeof(id)) == sizeof(id) ? 0 : 1);
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &id, sizeof(id)) != sizeof(id))
+		id = pid < 0 ? -errno : -EIO;
+	close(p[0]);
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	return id ? id : -ENOENT;
+}
+
+/* The classic tracepoint, attached by hand: a perf event for the exit
+ * event (global: one, on CPU 0, runs the program on every CPU). */
+static int attach_classic(struct et *h)
+{
+	struct perf_event_attr attr = { .type = PERF_TYPE_TRACEPOINT, .size = sizeof(attr),
+					.sample_period = 1, .wakeup_events = 1 };
+	long id = exit_event_id();
+	struct bpf_link *link;
+	int pfd;
+
+	if (id < 0)
+		return (int)id;
+	attr.config = (uint64_t)id;
+	pfd = (int)syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	link = bpf_program__attach_perf_event(h->skel->progs.exit_tp, pfd);
+	if (!link) {
+		close(pfd);
+		return -errno;
+	}
+	h->skel->links.exit_tp = link;	/* the skeleton destroys it */
+	return 0;
 }
 
 /* Open, configure and load the BPF object, raw_tp or a classic tracepoint
@@ -1293,7 +1367,7 @@ static int tracefs_for_attach(void)
 static int load(struct et *h, const struct et_opts *o, enum et_attach way)
 {
 	bool raw = way != ET_ATTACH_TP_BTF, tp = way == ET_ATTACH_TRACEPOINT;
-	int btf_fd = -1, ret, ncpus, mounted = 0;
+	int btf_fd = -1, ret, ncpus;
 	char btf_path[64];
 	bool cg;
 
@@ -1345,6 +1419,7 @@ static int load(struct et *h, const struct et_opts *o, enum et_attach way)
 	bpf_program__set_autoload(h->skel->progs.exit_raw, raw && !tp);
 	bpf_program__set_autoload(h->skel->progs.exit_btf, !raw);
 	bpf_program__set_autoload(h->skel->progs.exit_tp, tp);
+	bpf_program__set_autoattach(h->skel->progs.exit_tp, false);	/* attach_classic() */
 	bpf_program__set_autoload(h->skel->progs.fork_raw, raw && (o->flags & ET_OPEN_FOLLOW));
 	bpf_program__set_autoload(h->skel->progs.fork_btf, !raw && (o->flags & ET_OPEN_FOLLOW));
 	bpf_program__set_autoload(h->skel->progs.signal_raw,
@@ -1359,15 +1434,10 @@ static int load(struct et *h, const struct et_opts *o, enum et_attach way)
 	ret = exittrace_bpf__load(h->skel);	/* libbpf reads the BTF path here */
 	if (!ret)
 		ret = fill_filters(h);
-	if (!ret && tp) {
-		mounted = tracefs_for_attach();
-		ret = mounted < 0 ? mounted : 0;
-	}
 	if (!ret)
 		ret = exittrace_bpf__attach(h->skel);
-	/* the attached event outlives the mount: leave the system as it was */
-	if (mounted > 0)
-		umount2(TRACEFS, MNT_DETACH);
+	if (!ret && tp)
+		ret = attach_classic(h);
 cleanup:
 	if (btf_fd >= 0)
 		close(btf_fd);
@@ -1385,7 +1455,7 @@ struct et *et_open(const struct et_opts *opts)
 	long tck = sysconf(_SC_CLK_TCK);
 	libbpf_print_fn_t old_print;
 	struct et *h;
-	int ret;
+	int ret, first;
 
 	if (opts) {
 		if (!opts_valid(opts)) {
@@ -1455,11 +1525,14 @@ struct et *et_open(const struct et_opts *opts)
 		   libbpf_probe_bpf_map_type(BPF_MAP_TYPE_BLOOM_FILTER, NULL) == 1;
 	/* auto: the fast way; whatever kept it from working, the BTF-typed
 	 * way; then the classic tracepoint (exits only) */
-	ret = load(h, &o, o.attach == ET_ATTACH_AUTO ? ET_ATTACH_RAW_TP : (enum et_attach)o.attach);
+	h->attached = o.attach == ET_ATTACH_AUTO ? ET_ATTACH_RAW_TP : (enum et_attach)o.attach;
+	ret = first = load(h, &o, h->attached);
 	if (ret && o.attach == ET_ATTACH_AUTO)
-		ret = load(h, &o, ET_ATTACH_TP_BTF);
+		ret = load(h, &o, h->attached = ET_ATTACH_TP_BTF);
 	if (ret && o.attach == ET_ATTACH_AUTO && !(o.flags & ET_OPEN_FOLLOW))
-		ret = load(h, &o, ET_ATTACH_TRACEPOINT);
+		ret = load(h, &o, h->attached = ET_ATTACH_TRACEPOINT);
+	if (ret)
+		ret = first;	/* why the way that should have worked did not */
 	libbpf_set_print(old_print);
 	if (ret)
 		goto cleanup;

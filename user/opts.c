@@ -53,7 +53,7 @@ const char opts_usage[] =
 "                          0 wakes for every record\n"
 "      --attach MODE       raw_tp (fast start, the default when it works),\n"
 "                          tp_btf (libbpf reads all kernel BTF: ~40 ms more),\n"
-"                          or tracepoint (classic, through tracefs: exits only,\n"
+"                          or tracepoint (classic, its id from tracefs: exits only,\n"
 "                          no senders of signals, no -f or CMD); auto tries them\n"
 "                          in this order\n"
 "  -v, --verbose           show libbpf's diagnostics\n"

@@ -5,6 +5,7 @@
  * no control byte, and each JSON line must be one valid object in UTF-8.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>

@@ -58,6 +58,8 @@ static struct et *open_or_fail(const struct et_opts *o)
 
 	if (!h)
 		fail_msg("et_open: %s", strerror(errno));
+	/* the way in, as asked, or the first that works: raw_tp here */
+	assert_int_equal(et_attached(h), o && o->attach ? (int)o->attach : ET_ATTACH_RAW_TP);
 	return h;
 }
 

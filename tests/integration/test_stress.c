@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -53,6 +54,8 @@ static void child(unsigned int kind, int code)
 	pthread_t th;
 
 	setrlimit(RLIMIT_CORE, &no_core);
+	/* no core handler either (a pipe in core_pattern ignores the limit) */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* the default actions, whatever a sanitizer installed (AddressSanitizer
 	 * would catch SIGSEGV, report it with a symbolizer process of its
 	 * own, and exit 1) */
