@@ -934,6 +934,25 @@ static void test_timeout_reaches_other_user(void **state)
 	tracer_close(&tr);
 }
 
+/* Started with less than root (no CAP_SETPCAP, as a systemd unit's bounding
+ * set may leave it): the drop still works, bounding set as it was. */
+static void test_capabilities_without_setpcap(void **state)
+{
+	const unsigned long long keep = (1ULL << 39) | (1ULL << 19) | (1ULL << 2);
+	const char *argv[] = { "--bounding-set=-setpcap", "EXITTRACE", "-j", NULL };
+	struct tracer tr;
+
+	require_bpf();
+	tracer_spawn_wrapped(&tr, "/usr/bin/setpriv", argv);
+	tracer_start_wait(&tr);
+	assert_int_equal(cap_set(tr.pid, "CapEff:"), keep);
+	assert_int_equal(cap_set(tr.pid, "CapPrm:"), keep);
+	assert_int_equal(cap_set(tr.pid, "CapBnd:") & (1ULL << 8), 0);	/* CAP_SETPCAP */
+	kill(tr.pid, SIGTERM);
+	assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 0);
+	tracer_close(&tr);
+}
+
 static void test_unprivileged(void **state)
 {
 	const char *argv[] = { "--reuid=65534", "--regid=65534", "--clear-groups", "EXITTRACE",
@@ -1172,6 +1191,7 @@ int main(void)
 		cmocka_unit_test(test_missing_cap_bpf),
 		cmocka_unit_test(test_missing_cap_perfmon),
 		cmocka_unit_test(test_capabilities_dropped),
+		cmocka_unit_test(test_capabilities_without_setpcap),
 		cmocka_unit_test(test_no_ptrace_capability),
 		cmocka_unit_test(test_pid_namespace_refused),
 	};
