@@ -1056,37 +1056,22 @@ static void test_coalesced_records_arrive(void **state)
  * (The link fds' fdinfo names the program; bpftool gives name and type.) */
 static bool prog_attached(pid_t pid, const char *name, const char *type)
 {
-	char path[320], line[256], cmd[96], out[1024];
+	char cmd[96], out[1024];
+	unsigned int ids[64];
+	size_t i, n = prog_ids(pid, ids, 64), len;
 	bool found = false;
-	unsigned int id;
-	struct dirent *d;
-	size_t n;
-	FILE *f, *p;
-	DIR *dir;
+	FILE *p;
 
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo", (int)pid);
-	dir = opendir(path);
-	assert_non_null(dir);
-	while (!found && (d = readdir(dir))) {
-		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", (int)pid, d->d_name);
-		f = fopen(path, "r");
-		if (!f)
+	for (i = 0; !found && i < n; i++) {
+		snprintf(cmd, sizeof(cmd), "bpftool prog show id %u 2>/dev/null", ids[i]);
+		p = popen(cmd, "r");
+		if (!p)
 			continue;
-		while (!found && fgets(line, sizeof(line), f)) {
-			if (sscanf(line, "prog_id: %u", &id) != 1)
-				continue;
-			snprintf(cmd, sizeof(cmd), "bpftool prog show id %u 2>/dev/null", id);
-			p = popen(cmd, "r");
-			if (!p)
-				continue;
-			n = fread(out, 1, sizeof(out) - 1, p);
-			out[n] = '\0';
-			pclose(p);
-			found = strstr(out, type) && strstr(out, name);
-		}
-		fclose(f);
+		len = fread(out, 1, sizeof(out) - 1, p);
+		out[len] = '\0';
+		pclose(p);
+		found = strstr(out, type) && strstr(out, name);
 	}
-	closedir(dir);
 	return found;
 }
 
