@@ -59,22 +59,37 @@ struct matches {
 	bool more;		/* more than MATCHES_KEPT */
 };
 
-static int match_one(void *arg, uint64_t id, const char *path)
+/* Every --container prefix, matched in one walk of the tree. */
+struct all_matches {
+	struct matches *m;
+	size_t n;
+};
+
+static void match_one(struct matches *m, const char *cid)
 {
-	struct matches *m = arg;
+	size_t i;
+
+	if (strncmp(cid, m->prefix, strlen(m->prefix)))
+		return;
+	for (i = 0; i < m->n; i++)
+		if (!strcmp(cid, m->ids[i]))
+			return;
+	if (m->n == MATCHES_KEPT) {
+		m->more = true;
+		return;
+	}
+	memcpy(m->ids[m->n++], cid, CGPATH_ID_LEN + 1);
+}
+
+static int match_all(void *arg, uint64_t id, const char *path)
+{
+	struct all_matches *all = arg;
 	char cid[CGPATH_ID_LEN + 1];
 	size_t i;
 
-	if (!cgpath_container_id(path, cid) || strncmp(cid, m->prefix, strlen(m->prefix)))
-		return 0;
-	for (i = 0; i < m->n; i++)
-		if (!strcmp(cid, m->ids[i]))
-			return 0;
-	if (m->n == MATCHES_KEPT) {
-		m->more = true;
-		return 0;
-	}
-	memcpy(m->ids[m->n++], cid, sizeof(cid));
+	if (cgpath_container_id(path, cid))
+		for (i = 0; i < all->n; i++)
+			match_one(&all->m[i], cid);
 	return 0;
 }
 
@@ -83,45 +98,60 @@ static int match_one(void *arg, uint64_t id, const char *path)
 static int resolve_containers(struct ctr_filters *f, const struct cgv2 *m, const struct opts *o,
 			      char *err, size_t errlen)
 {
-	struct matches mt;
-	char id[CGPATH_ID_LEN + 1];
+	struct all_matches all = { .n = o->ncontainers };
+	char (*ids)[CGPATH_ID_LEN + 1];
+	struct matches *mt;
 	size_t i, nnone = 0;
-	int ret;
+	int ret = 0;
 
 	if (!o->ncontainers)
 		return 0;
 	f->containers = calloc(o->ncontainers, sizeof(*f->containers));
-	if (!f->containers)
-		return -ENOMEM;
+	all.m = calloc(o->ncontainers, sizeof(*all.m));
+	ids = calloc(o->ncontainers, sizeof(*ids));
+	if (!f->containers || !all.m || !ids) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	for (i = 0; i < o->ncontainers; i++) {
-		if (cgpath_id_arg(o->containers[i], id))
-			return -EINVAL;		/* opts_parse() checked */
-		memset(&mt, 0, sizeof(mt));
-		mt.prefix = id;
-		ret = cgv2_walk(m, match_one, &mt);
-		if (ret) {
-			snprintf(err, errlen, "container '%s': reading %s: %s", o->containers[i],
-				 m->mnt, strerror(-ret));
-			return ret;
+		if (cgpath_id_arg(o->containers[i], ids[i])) {
+			ret = -EINVAL;		/* opts_parse() checked */
+			goto out;
 		}
-		if (mt.n > 1) {
+		all.m[i].prefix = ids[i];
+	}
+	ret = cgv2_walk(m, match_all, &all);
+	if (ret) {
+		snprintf(err, errlen, "container '%s': reading %s: %s", o->containers[0], m->mnt,
+			 strerror(-ret));
+		goto out;
+	}
+	for (i = 0; i < o->ncontainers; i++) {
+		mt = &all.m[i];
+		if (mt->n > 1) {
 			snprintf(err, errlen,
 				 "container '%s' is ambiguous: %s%zu running containers start so "
 				 "(%.12s, %.12s%s): give more digits",
-				 o->containers[i], mt.more ? "more than " : "", mt.n, mt.ids[0],
-				 mt.ids[1], mt.n > 2 ? ", ..." : "");
-			return -EINVAL;
+				 o->containers[i], mt->more ? "more than " : "", mt->n, mt->ids[0],
+				 mt->ids[1], mt->n > 2 ? ", ..." : "");
+			ret = -EINVAL;
+			goto out;
 		}
-		f->containers[i] = strdup(mt.n ? mt.ids[0] : id);
-		if (!f->containers[i])
-			return -ENOMEM;
+		f->containers[i] = strdup(mt->n ? mt->ids[0] : ids[i]);
+		if (!f->containers[i]) {
+			ret = -ENOMEM;
+			goto out;
+		}
 		f->ncontainers++;
-		if (!mt.n && !nnone++)
+		if (!mt->n && !nnone++)
 			snprintf(f->notice, sizeof(f->notice),
 				 "no running container matches '%.64s': waiting for one",
 				 o->containers[i]);
 	}
-	return 0;
+out:
+	free(all.m);
+	free(ids);
+	return ret;
 }
 
 static int resolve_pidns(struct ctr_filters *f, const struct opts *o, char *err, size_t errlen)
