@@ -300,6 +300,31 @@ void tracer_close(struct tracer *tr)
 	tr->out_fd = tr->err_fd = tr->pidfd = -1;
 }
 
+static char self_path[4096];
+
+void helper_dispatch(int argc, char **argv, int (*fn)(int argc, char **argv))
+{
+	ssize_t n;
+
+	if (argc > 2 && !strcmp(argv[1], "helper")) {
+		int code = fn(argc - 2, argv + 2);
+
+		fflush(NULL);
+		_exit(code);
+	}
+	n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
+	if (n <= 0) {
+		fprintf(stderr, "readlink /proc/self/exe: %s\n", strerror(errno));
+		exit(1);
+	}
+	self_path[n] = '\0';
+}
+
+const char *self_exe(void)
+{
+	return self_path;
+}
+
 void require_bpf(void)
 {
 	const char *why = NULL;

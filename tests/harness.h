@@ -67,6 +67,16 @@ int tracer_wait(struct tracer *tr, int timeout_ms);
 const char *tracer_stderr(struct tracer *tr);
 void tracer_close(struct tracer *tr);
 
+/*
+ * A test binary that re-executes itself as the helper of its scenarios
+ * ("helper ARG..."): in the helper, run fn(argc - 2, argv + 2) and _exit
+ * with its value: no exit-time work (LeakSanitizer's, under SANITIZE=1,
+ * runs in a process of its own, which a followed tree would count).
+ * Returns in the test itself; self_exe() then names the binary.
+ */
+void helper_dispatch(int argc, char **argv, int (*fn)(int argc, char **argv));
+const char *self_exe(void);
+
 /* Skip unless BPF can be loaded here (root, BTF); under CI=true, fail. */
 void require_bpf(void);
 

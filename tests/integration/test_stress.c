@@ -31,7 +31,6 @@
 
 #define LIVE 200
 
-static char self_exe[4096];
 
 /* ---- the helper: the tree's root ---- */
 
@@ -94,7 +93,8 @@ static bool waits(unsigned int kind)
 static int helper(const char *truth_path, int seconds)
 {
 	static pid_t waiting[LIVE];
-	unsigned int seed = (unsigned int)getpid(), how, kind;
+	unsigned int seed = (unsigned int)getpid(), how;
+	volatile unsigned int kind;	/* read after vfork() returns */
 	int fd = open(truth_path, O_WRONLY | O_APPEND | O_CLOEXEC), st, nwait = 0, live = 0;
 	struct timespec now, end;
 	char line[64];
@@ -143,6 +143,12 @@ static int helper(const char *truth_path, int seconds)
 			return 91;
 	}
 	return 0;
+}
+
+/* "helper TRUTH SECONDS" */
+static int run_helper(int argc, char **argv)
+{
+	return argc > 1 ? helper(argv[0], atoi(argv[1])) : 89;
 }
 
 /* ---- the test ---- */
@@ -214,7 +220,7 @@ static void test_stress(void **state)
 	assert_true(i >= 0);
 	close(i);
 	snprintf(secs, sizeof(secs), "%d", seconds);
-	const char *argv[] = { "-j", "-o", "/dev/stdout", "--", self_exe, "helper", path, secs,
+	const char *argv[] = { "-j", "-o", "/dev/stdout", "--", self_exe(), "helper", path, secs,
 			       NULL };
 	tracer_spawn(&tr, argv);
 	tracer_start_wait(&tr);
@@ -296,17 +302,6 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stress),
 	};
-	ssize_t n;
-
-	if (argc > 3 && !strcmp(argv[1], "helper")) {
-		int code = helper(argv[2], atoi(argv[3]));
-
-		fflush(NULL);
-		_exit(code);
-	}
-	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
-	if (n <= 0)
-		return 1;
-	self_exe[n] = '\0';
+	helper_dispatch(argc, argv, run_helper);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,7 +24,6 @@
 #include <unistd.h>
 #include "harness.h"
 
-static char self_exe[4096];
 
 /* ---- the helper: scenarios run as CMD or as a -p target ---- */
 
@@ -402,7 +401,7 @@ static pid_t check_records(const struct rec *r, size_t n, struct truth *t, size_
 static void test_three_levels(void **state)
 {
 	const char *path = truth_file();
-	const char *argv[] = { "-j", "--summary", "-o", "/dev/stdout", "--", self_exe, "helper",
+	const char *argv[] = { "-j", "--summary", "-o", "/dev/stdout", "--", self_exe(), "helper",
 			       "tree3", path, NULL };
 	struct truth t[16], *tp;
 	struct counts c = { 0 };
@@ -463,7 +462,7 @@ static void burst(const char *how)
 {
 	enum { N = 1000 };
 	const char *path = truth_file();
-	const char *argv[] = { "-j", "-o", "/dev/stdout", "--", self_exe, "helper", "burst",
+	const char *argv[] = { "-j", "-o", "/dev/stdout", "--", self_exe(), "helper", "burst",
 			       path, "1000", how, NULL };
 	static struct truth t[N + 1];
 	static struct rec r[N + 2];
@@ -498,7 +497,7 @@ static void test_lost_records_counted(void **state)
 	enum { N = 300 };
 	const char *path = truth_file();
 	const char *argv[] = { "-j", "--ringbuf-size", "4", "--coalesce-us", "1000000", "-o",
-			       "/dev/stdout", "--", self_exe, "helper", "flood", path, "300", NULL };
+			       "/dev/stdout", "--", self_exe(), "helper", "flood", path, "300", NULL };
 	static struct truth t[N + 1];
 	static struct rec r[N + 1];
 	struct truth *tp;
@@ -684,7 +683,7 @@ static void test_siblings_end_together(void **state)
 	size_t nt, k;
 	char fd[16], n[16];
 	const char *path;
-	const char *argv[] = { "-j", "-o", "/dev/stdout", "--", self_exe, "helper", "siblings",
+	const char *argv[] = { "-j", "-o", "/dev/stdout", "--", self_exe(), "helper", "siblings",
 			       NULL, n, fd, NULL };
 	struct tracer tr;
 	json_object *ev;
@@ -742,7 +741,7 @@ static void test_siblings_end_together(void **state)
 
 static void command_status(const char *how, int want_status, int want_exit)
 {
-	const char *argv[] = { "-j", "--", self_exe, "helper", "exit", "-", how, NULL };
+	const char *argv[] = { "-j", "--", self_exe(), "helper", "exit", "-", how, NULL };
 	struct tracer tr;
 	const char *out, *err;
 	int st;
@@ -804,7 +803,7 @@ static void forward(const char *mode, int want_exit, int want_status)
 {
 	int rp[2];
 	char fd[16];
-	const char *argv[] = { "-j", "-o", "/dev/stdout", "--", self_exe, "helper", "wait", "-",
+	const char *argv[] = { "-j", "-o", "/dev/stdout", "--", self_exe(), "helper", "wait", "-",
 			       fd, mode, NULL };
 	struct tracer tr;
 	json_object *ev;
@@ -841,7 +840,7 @@ static void test_command_timeout(void **state)
 {
 	int rp[2];
 	char fd[16];
-	const char *argv[] = { "-j", "--timeout", "1", "-o", "/dev/stdout", "--", self_exe,
+	const char *argv[] = { "-j", "--timeout", "1", "-o", "/dev/stdout", "--", self_exe(),
 			       "helper", "wait", "-", fd, "default", NULL };
 	struct tracer tr;
 	json_object *ev;
@@ -1090,7 +1089,7 @@ static void test_filter_with_pid(void **state)
 static void test_filtered_tree(void **state)
 {
 	const char *path = truth_file();
-	const char *argv[] = { "-j", "-x", "--summary", "-o", "/dev/stdout", "--", self_exe,
+	const char *argv[] = { "-j", "-x", "--summary", "-o", "/dev/stdout", "--", self_exe(),
 			       "helper", "tree3", path, NULL };
 	struct counts c = { 0 };
 	struct tracer tr;
@@ -1146,20 +1145,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_filter_with_pid),
 		cmocka_unit_test(test_filtered_tree),
 	};
-	ssize_t n;
-
-	/* _exit: no exit-time work (LeakSanitizer's, under SANITIZE=1, runs
-	 * in a process of its own, which the tree would count) */
-	if (argc > 2 && !strcmp(argv[1], "helper")) {
-		int code = run_helper(argc - 2, argv + 2);
-
-		fflush(NULL);
-		_exit(code);
-	}
-	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
-	if (n <= 0)
-		return 1;
-	self_exe[n] = '\0';
+	helper_dispatch(argc, argv, run_helper);
 	/* orphans of the scenarios come to us, to be reaped as the truth */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	return cmocka_run_group_tests(tests, NULL, NULL);
