@@ -313,20 +313,23 @@ static void event_to_exit(const struct et_event *e, struct et_exit *ex)
 
 /* The container filter, which the kernel cannot check: the container id
  * in the path of the cgroup, matched by prefix. */
-static bool container_passes(struct et *h, uint64_t cgroup_id)
+static bool cgentry_passes(const struct et *h, const struct cgentry *c)
 {
-	const struct cgentry *c;
 	size_t i;
 
 	if (!h->ncontainers)
 		return true;
-	c = cgcache_get(&h->cg, cgroup_id);
 	if (!c || !c->has_cid)
 		return false;
 	for (i = 0; i < h->ncontainers; i++)
 		if (!strncmp(c->cid, h->containers[i], strlen(h->containers[i])))
 			return true;
 	return false;
+}
+
+static bool container_passes(struct et *h, uint64_t cgroup_id)
+{
+	return !h->ncontainers || cgentry_passes(h, cgcache_get(&h->cg, cgroup_id));
 }
 
 /* A cgroup made or removed (records before those of its processes). A
@@ -547,7 +550,7 @@ static bool late_match(struct et *h, const struct et_exit *ex)
 		c = cgcache_get(&h->cg, ex->cgroup_id);
 	if (c && c->path && h->ncgroups && !cgpath_under(h, c->path))
 		return false;
-	if (c && c->path && !container_passes(h, ex->cgroup_id))
+	if (c && c->path && !cgentry_passes(h, c))
 		return false;
 
 	if ((h->flags & ET_OPEN_FAILED) && ex->source != ET_SRC_NONE && ex->status == 0)
