@@ -153,14 +153,3 @@ int cgpath_v2_mount(const char *mountinfo, char *mnt, size_t mntlen, char *root,
 	field(best, best_eol, 4, &f, &flen);
 	return unescape(mnt, mntlen, f, flen);
 }
-
-unsigned int cgpath_level(const char *path)
-{
-	unsigned int n = 0;
-	const char *p;
-
-	for (p = path; *p; p++)
-		if (*p != '/' && (p == path || p[-1] == '/'))
-			n++;
-	return n;
-}

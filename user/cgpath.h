@@ -35,7 +35,4 @@ int cgpath_id_arg(const char *arg, char out[CGPATH_ID_LEN + 1]);
  */
 int cgpath_v2_mount(const char *mountinfo, char *mnt, size_t mntlen, char *root, size_t rootlen);
 
-/* How deep a cgroup is below the hierarchy's root: "/" 0, "/a" 1, "/a/b/" 2. */
-unsigned int cgpath_level(const char *path);
-
 #endif /* ET_CGPATH_H */

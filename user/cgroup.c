@@ -188,8 +188,8 @@ static int lookup_abs(const struct cgv2 *m, const char *abs, uint64_t *id, char 
 	return ret;
 }
 
-int cgv2_lookup(const struct cgv2 *m, const char *arg, uint64_t *id, unsigned int *level,
-		char *path, size_t len, int *fd)
+int cgv2_lookup(const struct cgv2 *m, const char *arg, uint64_t *id, char *path, size_t len,
+		int *fd)
 {
 	char abs[PATH_MAX];
 	int ret, first = 0;
@@ -201,7 +201,7 @@ int cgv2_lookup(const struct cgv2 *m, const char *arg, uint64_t *id, unsigned in
 	if (arg[0] == '/') {
 		first = lookup_abs(m, arg, id, path, len, fd);
 		if (!first)
-			goto found;
+			return 0;
 	}
 	ret = snprintf(abs, sizeof(abs), "%s/%s", m->mnt, arg[0] == '/' ? arg + 1 : arg);
 	if (ret < 0 || (size_t)ret >= sizeof(abs))
@@ -209,8 +209,6 @@ int cgv2_lookup(const struct cgv2 *m, const char *arg, uint64_t *id, unsigned in
 	ret = lookup_abs(m, abs, id, path, len, fd);
 	if (ret)
 		return first && first != -ENOENT ? first : ret;
-found:
-	*level = cgpath_level(path);
 	return 0;
 }
 

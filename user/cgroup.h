@@ -27,13 +27,12 @@ void cgv2_close(struct cgv2 *m);
 /*
  * A cgroup named by a user: a directory of the v2 mount ("/sys/fs/cgroup/
  * unified/docker"), or a path in the hierarchy ("/docker", "docker", "/").
- * Its id, its level below the root the mount shows, its path from there
- * ("/" for the root), and with fd, its directory opened. 0; -ENOENT: no
- * such cgroup; -ENOTDIR: a file, not a cgroup; -EXDEV: a directory outside
- * the v2 mount.
+ * Its id, its path from the root the mount shows ("/" for the root), and
+ * with fd, its directory opened. 0; -ENOENT: no such cgroup; -ENOTDIR: a
+ * file, not a cgroup; -EXDEV: a directory outside the v2 mount.
  */
-int cgv2_lookup(const struct cgv2 *m, const char *arg, uint64_t *id, unsigned int *level,
-		char *path, size_t len, int *fd);
+int cgv2_lookup(const struct cgv2 *m, const char *arg, uint64_t *id, char *path, size_t len,
+		int *fd);
 
 /* The path from the hierarchy's root of the cgroup with this id, while it
  * exists. 0, -ESTALE (gone), -ENOENT or -errno. */

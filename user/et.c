@@ -1185,7 +1185,6 @@ static int fill_filters(struct et *h)
 static int resolve_cgroups(struct et *h, const struct et_opts *o)
 {
 	char path[PATH_MAX];
-	unsigned int level;
 	uint64_t id;
 	size_t i;
 	int ret;
@@ -1205,7 +1204,7 @@ static int resolve_cgroups(struct et *h, const struct et_opts *o)
 	for (i = 0; i < o->ncgroups; i++) {
 		if (!o->cgroups[i])
 			return -EINVAL;
-		ret = cgv2_lookup(&h->cg.m, o->cgroups[i], &id, &level, path, sizeof(path),
+		ret = cgv2_lookup(&h->cg.m, o->cgroups[i], &id, path, sizeof(path),
 				  &h->cgfds[i]);
 		if (ret)
 			return ret == -EXDEV || ret == -ENOTDIR ? -ENOENT : ret;

@@ -21,7 +21,6 @@
 static int check_cgroups(const struct cgv2 *m, const struct opts *o, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
-	unsigned int level;
 	uint64_t id;
 	size_t i;
 	int ret;
@@ -31,7 +30,7 @@ static int check_cgroups(const struct cgv2 *m, const struct opts *o, char *err, 
 		return -E2BIG;
 	}
 	for (i = 0; i < o->ncgroups; i++) {
-		ret = cgv2_lookup(m, o->cgroups[i], &id, &level, path, sizeof(path), NULL);
+		ret = cgv2_lookup(m, o->cgroups[i], &id, path, sizeof(path), NULL);
 		if (ret == -ENOENT)
 			snprintf(err, errlen, "cgroup '%s': no such cgroup under %s", o->cgroups[i],
 				 m->mnt);

@@ -137,22 +137,12 @@ static void test_mountinfo(void **state)
 	assert_int_equal(cgpath_v2_mount(hybrid, mnt, 8, root, sizeof(root)), -ENAMETOOLONG);
 }
 
-static void test_level(void **state)
-{
-	assert_int_equal(cgpath_level("/"), 0);
-	assert_int_equal(cgpath_level(""), 0);
-	assert_int_equal(cgpath_level("/docker"), 1);
-	assert_int_equal(cgpath_level("/docker/" ID), 2);
-	assert_int_equal(cgpath_level("//a///b/"), 2);
-	assert_int_equal(cgpath_level("a/b/c"), 3);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runtimes),  cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_no_match),  cmocka_unit_test(test_id_arg),
-		cmocka_unit_test(test_mountinfo), cmocka_unit_test(test_level),
+		cmocka_unit_test(test_mountinfo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
