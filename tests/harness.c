@@ -109,15 +109,18 @@ void tracer_spawn_env(struct tracer *tr, const char *const argv[], const char *e
 		      int stdout_fd)
 {
 	const char *bin = getenv("EXITTRACE");
-	const char *args[64];
+	const char *args[256];
 	int out[2] = { -1, -1 }, errp[2];
 	int i, n = 0;
 
 	if (!bin)
 		bin = build_path("exittrace");
 	args[n++] = bin;
-	for (i = 0; argv && argv[i] && n < 63; i++)
+	for (i = 0; argv && argv[i]; i++) {
+		if (n == 255)
+			fail_msg("tracer_spawn: more than 254 arguments");
 		args[n++] = argv[i];
+	}
 	args[n] = NULL;
 
 	memset(tr, 0, sizeof(*tr));
