@@ -118,26 +118,49 @@ __u64 dropped_cgroups = 0;
 /*
  * Wakeup coalescing. Waking the reader costs the exiting task an irq_work
  * and, when the reader sleeps on another CPU, an IPI: per exit, on a VM,
- * more than the exit itself. So only the first record after a quiet spell
- * (wake_ns since the last wakeup) wakes the reader; the records that follow
- * within wake_ns do not, and the reader, once woken, reads again wake_ns
- * after it last found records (a timerfd): a storm costs about one wakeup
- * per wake_ns, an isolated exit none of its latency, and no record waits
- * for a later exit. Racing CPUs may both wake: harmless.
+ * more than the exit itself. So the reader says when a wakeup is wanted:
+ * it sets reader_idle once it has caught up and is about to sleep with no
+ * timer, and a record then wakes it (the first exit after a quiet spell:
+ * no latency lost). Otherwise the reader is awake, or, in an exit storm,
+ * reads on a timer of its own every wake_ns, and the record waits for that
+ * (at most wake_ns). The reader's half is in user/et.c: it sets the flag,
+ * then, past a full barrier, reads the ring. A record committed before
+ * then, it reads; one committed after sees the flag, for the commit is a
+ * full barrier (xchg) and commit() looks at the flag again after it. The
+ * first look only spares the extra wakeup. wake_ns 0: the kernel's own
+ * policy (wake when the reader has caught up), no flag, no timer.
  */
-__u64 last_wake = 0;
+__u32 reader_idle = 0;
 
-static __always_inline __u64 wake_flags(void)
+static __always_inline bool take_idle(void)
 {
-	__u64 now;
+	if (!*(volatile __u32 *)&reader_idle)
+		return false;
+	/* one wakeup is enough (racing CPUs may both send one: harmless) */
+	*(volatile __u32 *)&reader_idle = 0;
+	return true;
+}
+
+/* Commit a reserved record, or with discard only its wakeup (if wanted). */
+static __always_inline void commit(void *rec, bool discard)
+{
+	__u64 flags;
+	void *w;
 
 	if (!wake_ns)
-		return 0;	/* adaptive: wake when the reader has caught up */
-	now = bpf_ktime_get_ns();
-	if (now - last_wake < wake_ns)
-		return BPF_RB_NO_WAKEUP;
-	last_wake = now;
-	return BPF_RB_FORCE_WAKEUP;
+		flags = discard ? BPF_RB_FORCE_WAKEUP : 0;
+	else
+		flags = take_idle() ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (discard)
+		bpf_ringbuf_discard(rec, flags);
+	else
+		bpf_ringbuf_submit(rec, flags);
+	if (flags != BPF_RB_NO_WAKEUP || !take_idle())
+		return;
+	/* the reader went idle between the two looks: wake it */
+	w = bpf_ringbuf_reserve(&events, 8, 0);
+	if (w)
+		bpf_ringbuf_discard(w, BPF_RB_FORCE_WAKEUP);
 }
 
 /* task_struct::start_boottime was real_start_time before 5.5 */
@@ -319,18 +342,16 @@ static __always_inline __u32 fill_chain(struct task_struct *leader, struct et_li
 	return n;
 }
 
-/* The last followed process ended: wake userspace (its record, if any,
- * may not have), so that it sees the tree is gone. With the ring full,
- * nothing is lost but a wakeup: the reader has records to come for. */
+/* The last followed process ended: wake userspace if it sleeps (its
+ * record, if any, may not have), so that it sees the tree is gone. Only a
+ * wakeup: a discarded reservation. With the ring full, nothing is lost but
+ * a wakeup: the reader has records to come for. */
 static __always_inline void send_idle(void)
 {
-	struct et_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	void *w = bpf_ringbuf_reserve(&events, 8, 0);
 
-	if (!e)
-		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	e->kind = ET_KIND_IDLE;
-	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	if (w)
+		commit(w, true);
 }
 
 /* Threads summed for rusage; past this, the rest is left out. */
@@ -445,7 +466,7 @@ static __always_inline void report(struct task_struct *task, struct task_struct 
 			e->flags |= ET_F_RUSAGE;
 		}
 	}
-	bpf_ringbuf_submit(e, wake_flags());
+	commit(e, false);
 }
 
 /*
@@ -704,8 +725,8 @@ static __always_inline int on_cgroup(struct cgroup *cgrp, const char *path, bool
 			len = 0;
 	}
 	c->len = (__u32)len;
-	/* rare: the default wakeup policy (BPF_RB_NO_WAKEUP here would keep a
-	 * later record's adaptive wakeup from firing) */
+	/* rare and not urgent: the kernel's own wakeup policy (a reader that
+	 * has caught up is woken), not commit()'s */
 	err = bpf_ringbuf_output(&events, c,
 				 offsetof(struct et_cgroup_event, path) + (len & (ET_CGROUP_PATH_LEN - 1)),
 				 0);

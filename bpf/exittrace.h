@@ -13,8 +13,6 @@
 /* Every record starts with its kind. */
 enum et_kind {
 	ET_KIND_EXIT = 1,	/* et_event: a thread exited (see ET_F_GROUP_DEAD) */
-	ET_KIND_IDLE,		/* et_event: the last followed process ended
-				 * unreported: only a wakeup, the rest is zero */
 	ET_KIND_CGROUP_MKDIR,	/* et_cgroup_event: a cgroup v2 was made */
 	ET_KIND_CGROUP_RMDIR,	/* et_cgroup_event without path: ...removed */
 };

@@ -108,11 +108,14 @@ struct et {
 	int err;		/* first error inside the ring buffer callback */
 	bool one;		/* consume only until one result is queued */
 	unsigned int got;	/* records consumed by the last consume() */
+	unsigned int unpaced;	/* ... since the last drain (pace()) */
 
 	int tfd;		/* timerfd: read again after coalesced wakeups */
 	uint64_t wake_ns;	/* coalescing interval, 0: off */
 	uint64_t deadline;	/* CLOCK_MONOTONIC ns the timer fires at, 0: disarmed */
-	uint64_t mono_offset;	/* our CLOCK_MONOTONIC minus the kernel's (time namespace) */
+	uint64_t last_got;	/* CLOCK_MONOTONIC ns a drain last found records */
+	bool storm;		/* reading on the timer */
+	bool idle;		/* reader_idle set: the kernel wakes us */
 	const uint64_t *cons_pos, *prod_pos;	/* the ring's positions, mapped read-only */
 	long page;
 	long page_size;		/* for maxrss in pages */
@@ -417,12 +420,13 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (len < offsetof(struct et_cgroup_event, path))
 		return 0;
 	h->got++;
+	h->unpaced++;
 	if (e->kind == ET_KIND_CGROUP_MKDIR || e->kind == ET_KIND_CGROUP_RMDIR) {
 		on_cgroup_event(h, data, len);
 		return 0;
 	}
 	if (e->kind != ET_KIND_EXIT || len < sizeof(*e))
-		return 0;	/* ET_KIND_IDLE: a wakeup for follow_live */
+		return 0;
 	event_to_exit(e, &ex);
 	dead = e->flags & ET_F_GROUP_DEAD;
 	t = target_find(h, ex.pid);
@@ -614,28 +618,6 @@ static void late_result(struct et *h, struct target *t)
 	target_remove(h, t, true);
 }
 
-/*
- * The reader's half of wakeup coalescing (see the BPF side): a record made
- * within wake_ns of the last wakeup (last_wake, CLOCK_MONOTONIC, shared in
- * the BPF program's .bss) sends none, so after reading records the timer
- * must fire at last_wake + wake_ns if that is still ahead: one
- * timerfd_settime() per wakeup at most. A timer that fires on a quiet ring
- * is not armed again: idle, no timer and no syscall.
- */
-/* CLOCK_MONOTONIC here minus the kernel's: 0 unless in a time namespace. */
-static uint64_t timens_monotonic_offset(void)
-{
-	char buf[256], *p;
-	long long sec = 0, nsec = 0;
-
-	if (read_file("/proc/self/timens_offsets", buf, sizeof(buf)))
-		return 0;
-	p = strstr(buf, "monotonic");
-	if (!p || sscanf(p, "monotonic %lld %lld", &sec, &nsec) != 2)
-		return 0;
-	return (uint64_t)(sec * 1000000000LL + nsec);
-}
-
 static void arm_timer(struct et *h, uint64_t at)
 {
 	struct itimerspec its = { 0 };
@@ -645,8 +627,7 @@ static void arm_timer(struct et *h, uint64_t at)
 	h->deadline = timerfd_settime(h->tfd, TFD_TIMER_ABSTIME, &its, NULL) ? 0 : at;
 }
 
-/* A record reserved but not yet committed: its producer checked the time
- * (and may have chosen not to wake us) but stalled before committing. */
+/* A record reserved but not yet committed (libbpf stops at it). */
 static bool ring_busy(const struct et *h)
 {
 	return h->cons_pos && h->prod_pos &&
@@ -654,40 +635,68 @@ static bool ring_busy(const struct et *h)
 		       __atomic_load_n(h->cons_pos, __ATOMIC_ACQUIRE);
 }
 
-/* start: CLOCK_MONOTONIC before the consume; stopped: it left records. */
-static void coalesce_timer(struct et *h, uint64_t start, bool stopped)
+/*
+ * The reader's half of wakeup coalescing (see the BPF side), once the ring
+ * is drained. Records found again within wake_ns of the last ones make a
+ * storm: read on a timer, every wake_ns, while the kernel sends no wakeups;
+ * the storm ends at a timer that finds nothing. Otherwise (an isolated
+ * exit, a quiet ring) go idle: ask the kernel for a wakeup at the next
+ * record, no timer, and no syscall. true: gone idle, read the ring once
+ * more.
+ */
+static bool pace(struct et *h)
 {
-	uint64_t now, end, v;
+	uint64_t now = now_ns(CLOCK_MONOTONIC), v;
+	unsigned int got = h->unpaced;
+	bool storm;
 
-	if (!h->wake_ns)
-		return;
-	now = now_ns(CLOCK_MONOTONIC);
+	h->unpaced = 0;
 	/* The hrtimer fires a little after its deadline: until it has, the
-	 * read fails and the expiry stays ours to drain, or it would keep
-	 * et_fd() readable for ever. And while records are left in the ring
-	 * (which sent no wakeup), the expiry keeps et_fd() readable for them. */
-	if (!stopped && h->deadline && now >= h->deadline &&
-	    read(h->tfd, &v, sizeof(v)) == sizeof(v))
+	 * read fails and the storm goes on (the expiry is ours to drain, or it
+	 * would keep et_fd() readable for ever). */
+	if (h->deadline && now >= h->deadline && read(h->tfd, &v, sizeof(v)) == sizeof(v))
 		h->deadline = 0;
-	/* last_wake is the kernel's monotonic clock; ours may be offset (a
-	 * time namespace) */
-	end = __atomic_load_n(&h->skel->bss->last_wake, __ATOMIC_RELAXED) + h->wake_ns +
-	      h->mono_offset;
-	if (h->got && end > start && end != h->deadline && (!h->deadline || end > h->deadline))
-		arm_timer(h, end);
-	else if (!stopped && !h->deadline && ring_busy(h))
-		arm_timer(h, now + COMMIT_RETRY_NS);
+	storm = h->deadline || (got && (h->storm || now - h->last_got < h->wake_ns));
+	if (got)
+		h->last_got = now;
+	h->storm = storm;
+	if (storm) {
+		if (!h->deadline)
+			arm_timer(h, now + h->wake_ns);
+		return false;
+	}
+	/* Dekker with commit(): flag, full barrier, then look at the ring */
+	__atomic_store_n(&h->skel->bss->reader_idle, 1, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	h->idle = true;
+	return true;
 }
 
 static int consume(struct et *h, bool one)
 {
-	uint64_t start = h->wake_ns ? now_ns(CLOCK_MONOTONIC) : 0;
+	unsigned int got;
 	int ret;
 
 	h->one = one;
 	h->got = 0;
+	if (h->idle) {
+		/* awake: records need not wake us (the kernel may have
+		 * cleared the flag already) */
+		__atomic_store_n(&h->skel->bss->reader_idle, 0, __ATOMIC_RELAXED);
+		h->idle = false;
+	}
 	ret = ring_buffer__consume(h->rb);
-	coalesce_timer(h, start, ret == STOP_CONSUMING);
+	if (h->wake_ns && ret >= 0 && ret != STOP_CONSUMING && pace(h)) {
+		got = h->got;
+		ret = ring_buffer__consume(h->rb);
+		/* A record reserved before the flag was seen, still being
+		 * written: its commit looks at the flag again and wakes us,
+		 * unless the ring is too full for that wakeup. Look again
+		 * soon, in case. */
+		if (ret >= 0 && ret != STOP_CONSUMING && h->got == got && !h->deadline &&
+		    ring_busy(h))
+			arm_timer(h, now_ns(CLOCK_MONOTONIC) + COMMIT_RETRY_NS);
+	}
 	if (h->err) {
 		ret = h->err;
 		h->err = 0;
@@ -1555,7 +1564,6 @@ struct et *et_open(const struct et_opts *opts)
 		int rfd = bpf_map__fd(h->skel->maps.events);
 		void *c, *p;
 
-		h->mono_offset = timens_monotonic_offset();
 		h->page = sysconf(_SC_PAGESIZE);
 		c = mmap(NULL, (size_t)h->page, PROT_READ, MAP_SHARED, rfd, 0);
 		p = mmap(NULL, (size_t)h->page, PROT_READ, MAP_SHARED, rfd, h->page);

@@ -50,7 +50,7 @@ const char opts_usage[] =
 "                          PIDs given, at least 64; 65536 when following)\n"
 "      --coalesce-us USEC  in an exit storm, wake up at most every USEC (default\n"
 "                          1000; the first exit after a quiet spell is at once);\n"
-"                          0 wakes for every record\n"
+"                          0: at every record that finds exittrace caught up\n"
 "      --attach MODE       raw_tp (fast start, the default when it works),\n"
 "                          tp_btf (libbpf reads all kernel BTF: ~40 ms more),\n"
 "                          or tracepoint (classic, its id from tracefs: exits only,\n"
