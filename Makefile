@@ -191,7 +191,12 @@ $(SEGV_HELPER): tests/integration/ctr-segv.c | $(DEPS_STAMP)
 $(OUT)/bench/%: bench/%.c Makefile | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 $< $(if $(filter %/fill,$@),$(LIBBPF_LIBS)) -o $@
+	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -Iinclude $< \
+		$(if $(filter %/latency,$@),$(LIB_A)) \
+		$(if $(filter %/fill %/latency,$@),$(LIBBPF_LIBS)) -o $@
+
+# the latency bench also measures the library, in-process
+$(OUT)/bench/latency: $(LIB_A)
 
 BENCH_TOOLS := $(OUT)/bench/loadgen $(OUT)/bench/latency $(OUT)/bench/fill
 

@@ -8,6 +8,10 @@
  *        child's pid is whitespace-separated field FIELD (1-based) of its
  *        line, or "json" for a "pid":N member
  *   latency -n N --pidfd                         poll() on the child's pidfd
+ *   latency -n N --lib                           libexittrace in this process:
+ *        et_watch() the child, et_wait() for it (one wakeup, like the pidfd)
+ *   -m MB (before the mode): the children exit with MB of memory, touched
+ *        by the parent before it forks them (their exit tears it down)
  *   latency -s R -- TRACER [ARGS...]             start-up: spawn to first
  *        output line, R times
  *
@@ -28,6 +32,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <exittrace.h>
 
 #define WAIT_MS 10000
 
@@ -83,6 +88,24 @@ static char *read_line(struct reader *r, int timeout_ms, char *line, size_t size
 			return NULL;
 		r->len += (size_t)n;
 	}
+}
+
+/* Samples are kept and printed at the end: no output (and no wakeup of
+ * whoever reads it) while measuring. */
+static double *samples;
+static int nsamples;
+
+static void record(double us)
+{
+	samples[nsamples++] = us;
+}
+
+static void print_samples(void)
+{
+	int i;
+
+	for (i = 0; i < nsamples; i++)
+		printf("%.3f\n", samples[i]);
 }
 
 static long line_pid(char *line, int field)
@@ -170,7 +193,9 @@ static int wait_ready(struct reader *r, int field, volatile uint64_t *scratch)
 	return -1;
 }
 
-static int run_tracer(int n, int field, char **argv)
+static void grow(long mb);
+
+static int run_tracer(int n, int field, long mb, char **argv)
 {
 	volatile uint64_t *stamps;
 	struct reader r = { 0 };
@@ -184,6 +209,7 @@ static int run_tracer(int n, int field, char **argv)
 	if (stamps == MAP_FAILED)
 		die("mmap");
 	tracer = spawn_tracer(argv, &r.fd);
+	grow(mb);
 	if (wait_ready(&r, field, &stamps[n])) {
 		stop_tracer(tracer);
 		fprintf(stderr, "latency: %s never reported an exit\n", argv[0]);
@@ -198,7 +224,7 @@ static int run_tracer(int n, int field, char **argv)
 			}
 			t = now_ns();
 			if (line_pid(line, field) == c) {
-				printf("%.3f\n", (double)(t - stamps[i]) / 1e3);
+				record((double)(t - stamps[i]) / 1e3);
 				break;
 			}
 		}
@@ -230,11 +256,79 @@ static int run_pidfd(int n)
 		if (poll(&pfd, 1, WAIT_MS) != 1)
 			die("poll");
 		t = now_ns();
-		printf("%.3f\n", (double)(t - stamps[i]) / 1e3);
+		record((double)(t - stamps[i]) / 1e3);
 		close(pfd.fd);
 		waitpid(c, NULL, 0);
 	}
 	return 0;
+}
+
+/* A supervisor's way: watch the child with the library, wait for it. The
+ * child waits until it is watched (a pipe), then stamps and exits. */
+static int run_lib(int n)
+{
+	volatile uint64_t *stamps;
+	struct et *h;
+	siginfo_t si;
+	uint64_t t;
+	int i, go[2], ret;
+	pid_t c;
+	char b = 0;
+
+	stamps = mmap(NULL, sizeof(uint64_t) * (size_t)n, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (stamps == MAP_FAILED)
+		die("mmap");
+	h = et_open(NULL);
+	if (!h)
+		die("et_open");
+	for (i = 0; i < n; i++) {
+		if (pipe(go))
+			die("pipe");
+		c = fork();
+		if (c < 0)
+			die("fork");
+		if (c == 0) {
+			close(go[1]);
+			if (read(go[0], &b, 1) != 1)
+				_exit(1);
+			stamps[i] = now_ns();
+			_exit(0);
+		}
+		close(go[0]);
+		ret = et_watch(h, c);
+		if (ret < 0) {
+			errno = -ret;
+			die("et_watch");
+		}
+		if (write(go[1], &b, 1) != 1)
+			die("write");
+		close(go[1]);
+		ret = et_wait(h, c, &si, NULL, WAIT_MS);
+		t = now_ns();
+		if (ret != 1) {
+			errno = ret < 0 ? -ret : ETIMEDOUT;
+			die("et_wait");
+		}
+		record((double)(t - stamps[i]) / 1e3);
+		waitpid(c, NULL, 0);
+	}
+	et_close(h);
+	return 0;
+}
+
+/* MB of private memory, touched: the children fork with it. */
+static void grow(long mb)
+{
+	size_t len = (size_t)mb << 20;
+	char *p;
+
+	if (mb <= 0)
+		return;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die("mmap");
+	memset(p, 1, len);
 }
 
 static int run_startup(int rounds, char **argv)
@@ -263,7 +357,8 @@ static int run_startup(int rounds, char **argv)
 
 int main(int argc, char **argv)
 {
-	int n = 300, field = 2, startup = 0, i;
+	int n = 300, field = 2, startup = 0, i, ret;
+	long mb = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-n") && i + 1 < argc) {
@@ -273,20 +368,36 @@ int main(int argc, char **argv)
 			field = strcmp(argv[i], "json") ? atoi(argv[i]) : 0;
 		} else if (!strcmp(argv[i], "-s") && i + 1 < argc) {
 			startup = atoi(argv[++i]);
-		} else if (!strcmp(argv[i], "--pidfd")) {
-			return run_pidfd(n);
+		} else if (!strcmp(argv[i], "-m") && i + 1 < argc) {
+			mb = atol(argv[++i]);
+		} else if (!strcmp(argv[i], "--pidfd") || !strcmp(argv[i], "--lib")) {
+			samples = calloc((size_t)n, sizeof(*samples));
+			if (!samples || n <= 0)
+				return 2;
+			grow(mb);
+			ret = strcmp(argv[i], "--lib") ? run_pidfd(n) : run_lib(n);
+			print_samples();
+			return ret;
 		} else if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
 		} else {
-			fprintf(stderr, "usage: latency [-n N] [-k FIELD|json] -- TRACER...\n"
-					"       latency -n N --pidfd\n"
+			fprintf(stderr, "usage: latency [-n N] [-m MB] [-k FIELD|json] -- TRACER...\n"
+					"       latency -n N [-m MB] --pidfd | --lib\n"
 					"       latency -s ROUNDS -- TRACER...\n");
 			return 2;
 		}
 	}
 	if (i >= argc || n <= 0)
 		return 2;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	return startup ? run_startup(startup, argv + i) : run_tracer(n, field, argv + i);
+	if (startup) {
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		return run_startup(startup, argv + i);
+	}
+	samples = calloc((size_t)n, sizeof(*samples));
+	if (!samples)
+		return 2;
+	ret = run_tracer(n, field, mb, argv + i);
+	print_samples();
+	return ret;
 }
