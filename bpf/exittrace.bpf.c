@@ -161,6 +161,8 @@ static __always_inline void commit(void *rec, bool discard)
 	w = bpf_ringbuf_reserve(&events, 8, 0);
 	if (w)
 		bpf_ringbuf_discard(w, BPF_RB_FORCE_WAKEUP);
+	else
+		*(volatile __u32 *)&reader_idle = 1;	/* full: the next record tries */
 }
 
 /* task_struct::start_boottime was real_start_time before 5.5 */
@@ -344,8 +346,9 @@ static __always_inline __u32 fill_chain(struct task_struct *leader, struct et_li
 
 /* The last followed process ended: wake userspace if it sleeps (its
  * record, if any, may not have), so that it sees the tree is gone. Only a
- * wakeup: a discarded reservation. With the ring full, nothing is lost but
- * a wakeup: the reader has records to come for. */
+ * wakeup: a discarded reservation. The ring cannot be full of records an
+ * idle reader has not been woken for; a full one means it is awake, or is
+ * about to be, and reads follow_live after the records. */
 static __always_inline void send_idle(void)
 {
 	void *w = bpf_ringbuf_reserve(&events, 8, 0);

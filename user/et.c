@@ -659,12 +659,11 @@ static bool pace(struct et *h)
 	storm = h->deadline || (got && (h->storm || now - h->last_got < h->wake_ns));
 	if (got)
 		h->last_got = now;
-	h->storm = storm;
-	if (storm) {
-		if (!h->deadline)
-			arm_timer(h, now + h->wake_ns);
+	if (storm && !h->deadline)
+		arm_timer(h, now + h->wake_ns);
+	h->storm = storm && h->deadline;	/* no timer (it failed): idle */
+	if (h->storm)
 		return false;
-	}
 	/* Dekker with commit(): flag, full barrier, then look at the ring */
 	__atomic_store_n(&h->skel->bss->reader_idle, 1, __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -674,7 +673,6 @@ static bool pace(struct et *h)
 
 static int consume(struct et *h, bool one)
 {
-	unsigned int got;
 	int ret;
 
 	h->one = one;
@@ -687,14 +685,12 @@ static int consume(struct et *h, bool one)
 	}
 	ret = ring_buffer__consume(h->rb);
 	if (h->wake_ns && ret >= 0 && ret != STOP_CONSUMING && pace(h)) {
-		got = h->got;
 		ret = ring_buffer__consume(h->rb);
-		/* A record reserved before the flag was seen, still being
-		 * written: its commit looks at the flag again and wakes us,
-		 * unless the ring is too full for that wakeup. Look again
+		/* Stopped at a record reserved before the flag was seen, still
+		 * being written: its commit looks at the flag again and wakes
+		 * us, unless the ring is too full for that wakeup. Look again
 		 * soon, in case. */
-		if (ret >= 0 && ret != STOP_CONSUMING && h->got == got && !h->deadline &&
-		    ring_busy(h))
+		if (ret >= 0 && ret != STOP_CONSUMING && !h->deadline && ring_busy(h))
 			arm_timer(h, now_ns(CLOCK_MONOTONIC) + COMMIT_RETRY_NS);
 	}
 	if (h->err) {
@@ -1445,6 +1441,11 @@ static int load(struct et *h, const struct et_opts *o, enum et_attach way)
 	ret = exittrace_bpf__load(h->skel);	/* libbpf reads the BTF path here */
 	if (!ret)
 		ret = fill_filters(h);
+	if (!ret && h->wake_ns) {
+		/* not read yet: the first record wakes whoever polls et_fd() */
+		h->skel->bss->reader_idle = 1;
+		h->idle = true;
+	}
 	if (!ret)
 		ret = exittrace_bpf__attach(h->skel);
 	if (!ret && tp)

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <linux/sched.h>
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -522,6 +523,45 @@ static void test_host_mode(void **state)
 	et_close(h);
 }
 
+static int do_named_exit(void *arg)
+{
+	prctl(PR_SET_NAME, "etpollfirst");
+	return (int)(long)arg;
+}
+
+/*
+ * With wakeup coalescing (wake_us), et_fd() becomes readable for the first
+ * record even before any et_next(), and again once et_next() has caught up
+ * and returned 0: the caller who polls first is woken (a comm filter keeps
+ * other processes' records out).
+ */
+static void test_poll_first_with_coalescing(void **state)
+{
+	static const char *const comms[] = { "etpollfirst" };
+	ET_OPTS(o, .flags = ET_OPEN_HOST, .wake_us = 1000, .comms = comms, .ncomms = 1);
+	struct pollfd pfd;
+	struct et_exit ex;
+	struct child ch;
+	siginfo_t si;
+	struct et *h;
+	int i;
+
+	require_bpf();
+	h = open_or_fail(&o);
+	for (i = 0; i < 2; i++) {
+		child_spawn_now(&ch, do_named_exit, (void *)(long)(5 + i));
+		child_wait(&ch, true);
+		pfd.fd = et_fd(h);
+		pfd.events = POLLIN;
+		assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
+		assert_int_equal(et_next(h, &si, &ex, 0), 1);
+		assert_int_equal(ex.pid, ch.pid);
+		assert_int_equal(si.si_status, 5 + i);
+		assert_int_equal(et_next(h, &si, &ex, 0), 0);
+	}
+	et_close(h);
+}
+
 static void test_opts_abi(void **state)
 {
 	struct {
@@ -694,6 +734,7 @@ int main(void)
 		cmocka_unit_test(test_wait_keeps_others),
 		cmocka_unit_test(test_two_threads_two_handles),
 		cmocka_unit_test(test_host_mode),
+		cmocka_unit_test(test_poll_first_with_coalescing),
 		cmocka_unit_test(test_follow),
 		cmocka_unit_test(test_follow_filtered),
 		cmocka_unit_test(test_follow_not_with_host),
