@@ -34,6 +34,8 @@ N_EXITS = int(os.environ.get("BENCH_EXITS", "40000"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 MODE = os.environ.get("BENCH_MODE", "vfork")
 LAT_N = int(os.environ.get("BENCH_LATENCY_EXITS", "300"))
+# the second latency series: children that exit with this much memory
+LAT_MB = int(os.environ.get("BENCH_LATENCY_MB", "64"))
 
 BPFTRACE_PROG = ('tracepoint:sched:sched_process_exit '
                  '{ printf("%d %s %d\\n", pid, comm, curtask->exit_code); }')
@@ -190,10 +192,16 @@ def overhead(tracers):
     return base_all, ratios, lost, cpu
 
 
-def latency(name, argv, field):
-    cmd = [LATENCY, "-n", str(LAT_N)] + (["--pidfd"] if argv is None else
-                                         ["-k", str(field), "--"] + argv)
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+def latency(name, argv, field, mb=0):
+    """argv None: poll() on a pidfd; "lib": libexittrace in-process"""
+    cmd = [LATENCY, "-n", str(LAT_N), "-m", str(mb)]
+    if argv is None:
+        cmd.append("--pidfd")
+    elif argv == "lib":
+        cmd.append("--lib")
+    else:
+        cmd += ["-k", str(field), "--"] + argv
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
     xs = [float(x) for x in r.stdout.split()]
     if r.returncode or len(xs) < LAT_N:
         log(f"  latency {name}: {len(xs)}/{LAT_N} samples: {r.stderr.strip()}")
@@ -216,16 +224,20 @@ def bpf_prog_stats(name):
     return p.get("run_time_ns", 0), p.get("run_cnt", 0)
 
 
-def bpf_map_memory():
-    out = subprocess.run(["bpftool", "map", "show", "--json"], capture_output=True,
-                         text=True).stdout
-    maps = json.loads(out or "[]")
-    mine = {}
-    for m in sorted(maps, key=lambda m: m["id"]):
-        if m.get("name") in ("events", "targets", "bloom") or \
-                m.get("name", "").startswith("exittrac"):
-            mine[m["name"]] = m.get("bytes_memlock", 0)
-    return sum(mine.values())
+def bpf_map_memory(pid):
+    """memlock bytes of the BPF maps process pid holds (from its fds' fdinfo:
+    no other process's maps, whatever else runs)"""
+    seen = {}
+    fddir = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(fddir):
+        try:
+            with open(os.path.join(fddir, fd)) as f:
+                info = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        if "map_id" in info and "memlock" in info:
+            seen[int(info["map_id"])] = int(info["memlock"])
+    return sum(seen.values())
 
 
 def rss_kib(pid):
@@ -236,27 +248,36 @@ def rss_kib(pid):
     return 0
 
 
-def scale(sleeper_pid):
+def scale(sleeper_pid, rounds=3):
+    """Per-exit BPF cost with 1, 1 000 and 100 000 targets: rounds in a
+    rotating order, the median of each (one run is at the VM's mercy)."""
+    sizes = (1, 1000, 100000)
+    ns = {n: [] for n in sizes}
+    rss = {n: [] for n in sizes}
+    mem = {n: [] for n in sizes}
+    for r in range(rounds):
+        for n in sizes[r % 3:] + sizes[:r % 3]:
+            t = Tracer(f"exittrace -p, {n} targets",
+                       [ET, "-p", str(sleeper_pid), "--max-targets", "131072"], 2,
+                       first_line_ready=True)
+            t.start(os.path.join(OUT, "out-scale.txt"))
+            if n > 1:
+                subprocess.run([FILL, str(n - 1)], check=True, capture_output=True)
+            before = bpf_prog_stats("exit_raw")
+            run_load()
+            after = bpf_prog_stats("exit_raw")
+            rss[n].append(rss_kib(t.proc.pid))
+            mem[n].append(bpf_map_memory(t.proc.pid))
+            t.stop()
+            if before and after and after[1] > before[1]:
+                ns[n].append((after[0] - before[0]) / (after[1] - before[1]))
     rows = []
-    for n in (1, 1000, 100000):
-        t = Tracer(f"exittrace -p, {n} targets",
-                   [ET, "-p", str(sleeper_pid), "--max-targets", "131072"], 2,
-                   first_line_ready=True)
-        t.start(os.path.join(OUT, "out-scale.txt"))
-        if n > 1:
-            subprocess.run([FILL, str(n - 1)], check=True, capture_output=True)
-        before = bpf_prog_stats("exit_raw")
-        base = run_load()
-        rate = run_load()
-        after = bpf_prog_stats("exit_raw")
-        rss = rss_kib(t.proc.pid)
-        mem = bpf_map_memory()
-        t.stop()
-        ns = ((after[0] - before[0]) / max(1, after[1] - before[1])) if before and after \
-            else float("nan")
-        rows.append((n, ns, rate / base, rss, mem))
-        log(f"  {n} targets: {ns:.0f} ns per exit in BPF, {rate / base:.3f}x, "
-            f"RSS {rss} KiB, BPF maps {mem // 1024} KiB")
+    for n in sizes:
+        med = statistics.median(ns[n]) if ns[n] else float("nan")
+        rows.append((n, med, max(rss[n]), max(mem[n])))
+        log(f"  {n} targets: {med:.0f} ns per exit in BPF (rounds: " +
+            ", ".join(f"{x:.0f}" for x in ns[n]) + f"), RSS {max(rss[n])} KiB, "
+            f"BPF maps {max(mem[n]) // 1024} KiB")
     return rows
 
 
@@ -304,15 +325,21 @@ def bench(sleeper_pid):
     log("overhead:")
     base, ratios, lost, cpu = overhead(tracers)
 
-    log("latency:")
-    lat = {
-        "pidfd poll": latency("pidfd", None, 0),
-        "exittrace text": latency("exittrace text", [ET], 2),
-        "exittrace json": latency("exittrace json", [ET, "-j"], "json"),
-        "exitsnoop": latency("exitsnoop", ["stdbuf", "-oL", "exitsnoop"], 2),
-        "bpftrace": latency("bpftrace", ["stdbuf", "-oL", "bpftrace", "-e", BPFTRACE_PROG], 1),
-        "forkstat": latency("forkstat", ["stdbuf", "-oL", "forkstat", "-e", "exit"], 3),
-    }
+    lat = {}
+    for mb in sorted({0, LAT_MB}):
+        log(f"latency, children with {mb} MB:")
+        sfx = f", {mb} MB" if mb else ""
+        lat.update({
+            "pidfd poll" + sfx: latency("pidfd", None, 0, mb),
+            "libexittrace" + sfx: latency("libexittrace", "lib", 0, mb),
+            "exittrace text" + sfx: latency("exittrace text", [ET], 2, mb),
+            "exittrace json" + sfx: latency("exittrace json", [ET, "-j"], "json", mb),
+            "exitsnoop" + sfx: latency("exitsnoop", ["stdbuf", "-oL", "exitsnoop"], 2, mb),
+            "bpftrace" + sfx: latency("bpftrace", ["stdbuf", "-oL", "bpftrace", "-e",
+                                                   BPFTRACE_PROG], 1, mb),
+            "forkstat" + sfx: latency("forkstat", ["stdbuf", "-oL", "forkstat", "-e", "exit"],
+                                      3, mb),
+        })
     log("start-up:")
     start = {"exittrace": startup([ET]),
              "exitsnoop": startup(["stdbuf", "-oL", "exitsnoop"])}
@@ -324,6 +351,9 @@ def bench(sleeper_pid):
         target = {"exittrace filter": ">= 0.98", "exittrace text": ">= 0.85"}.get(name, "")
         rows.append(("throughput vs untraced", name,
                      f"{statistics.median(ratios[name]):.3f}", "x", target))
+        rows.append(("throughput, middle half of rounds", name,
+                     f"{percentile(ratios[name], .25):.2f}-{percentile(ratios[name], .75):.2f}",
+                     "x", ""))
         rows.append(("tracer process CPU per exit", name,
                      f"{statistics.median(cpu[name]):.2f}", "us", ""))
         if name != "exittrace filter":  # it reports none of the load, by design
@@ -335,13 +365,13 @@ def bench(sleeper_pid):
             continue
         for q, label in ((0.5, "p50"), (0.9, "p90"), (0.99, "p99"), (1.0, "max")):
             rows.append((f"latency {label}", name, f"{percentile(xs, q):.0f}", "us",
-                         "< pidfd" if name.startswith("exittrace") and label in ("p50", "p99")
+                         "< pidfd" if ("exittrace" in name) and label in ("p50", "p99")
                          else ""))
     for name, xs in start.items():
         if xs:
             rows.append(("start-up median", name, f"{statistics.median(xs):.1f}", "ms",
                          "< 30" if name == "exittrace" else ""))
-    for n, ns, ratio, rss, mem in sc:
+    for n, ns, rss, mem in sc:
         rows.append((f"per-exit BPF cost, {n} targets", "exittrace", f"{ns:.0f}", "ns",
                      "flat"))
         rows.append((f"RSS, {n} targets", "exittrace", str(rss), "KiB", ""))
@@ -350,7 +380,8 @@ def bench(sleeper_pid):
     with open(os.path.join(OUT, "results.csv"), "w", newline="") as f:
         csv.writer(f).writerows(rows)
     print(f"exittrace bench: Linux {uname.release}, {cpus} CPUs, load {N_EXITS} exits from "
-          f"{WORKERS} {MODE} workers, {ROUNDS} rounds, {LAT_N} latency samples")
+          f"{WORKERS} {MODE} workers, {ROUNDS} rounds, {LAT_N} latency samples "
+          f"(children with 0 and {LAT_MB} MB)")
     print("| metric | tool | value | unit | target |")
     print("|---|---|---|---|---|")
     for r in rows[1:]:
