@@ -193,7 +193,7 @@ int btfmin_build(const void *data, size_t size, const char *const *roots, void *
 	uint8_t *keep = NULL, *root = NULL;
 	struct in in = { 0 };
 	int ret = -EINVAL;
-	const char *const *r;
+	const char *const *r, *name;
 
 	if (size < sizeof(*hdr) || hdr->magic != BTF_MAGIC || hdr->hdr_len < sizeof(*hdr) ||
 	    hdr->hdr_len > size || (hdr->type_off | hdr->type_len | hdr->str_off) % 4 ||
@@ -227,8 +227,9 @@ int btfmin_build(const void *data, size_t size, const char *const *roots, void *
 		kind = BTF_INFO_KIND(t->info);
 		if (kind != BTF_KIND_STRUCT && kind != BTF_KIND_UNION)
 			continue;
+		name = name_of(&in, t->name_off);
 		for (r = roots; *r; r++)
-			if (!strcmp(name_of(&in, t->name_off), *r)) {
+			if (name[0] == (*r)[0] && !strcmp(name, *r)) {
 				root[id] = keep[id] = 1;
 				stack[sp++] = id;
 			}
