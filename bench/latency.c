@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,9 +45,14 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+static void print_samples(void);
+
+/* Fatal: the samples taken so far still go out (the caller sees the exit
+ * status and how many there are). */
 static void die(const char *what)
 {
 	fprintf(stderr, "latency: %s: %s\n", what, strerror(errno));
+	print_samples();
 	exit(1);
 }
 
@@ -162,18 +168,55 @@ static void stop_tracer(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-/* Fork a child that stamps its last moment into *stamp and exits. */
-static pid_t stamped_child(volatile uint64_t *stamp)
-{
-	pid_t pid = fork();
+/* A child that waits for go(), then stamps its last moment into *stamp
+ * and exits. Every mode starts its children this way, after whatever it
+ * needs to watch them (a pidfd, et_watch()), so that they all run alike:
+ * the child on another CPU than the consumer (pinned there), as a watched
+ * service would be, not wherever the wakeup by go() happens to put it. */
+struct stamped {
+	pid_t pid;
+	int go;
+};
 
-	if (pid < 0)
+static struct stamped stamped_child(volatile uint64_t *stamp)
+{
+	struct stamped c;
+	int p[2];
+	char b;
+
+	cpu_set_t set;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int cpu = sched_getcpu();
+
+	if (pipe(p))
+		die("pipe");
+	c.pid = fork();
+	if (c.pid < 0)
 		die("fork");
-	if (pid == 0) {
+	if (c.pid == 0) {
+		if (ncpu > 1 && cpu >= 0) {
+			CPU_ZERO(&set);
+			CPU_SET((cpu + 1) % (int)ncpu, &set);
+			sched_setaffinity(0, sizeof(set), &set);
+		}
+		close(p[1]);
+		if (read(p[0], &b, 1) != 1)
+			_exit(1);
 		*stamp = now_ns();
 		_exit(0);
 	}
-	return pid;
+	close(p[0]);
+	c.go = p[1];
+	return c;
+}
+
+static void go(struct stamped *c)
+{
+	char b = 0;
+
+	if (write(c->go, &b, 1) != 1)
+		die("write");
+	close(c->go);
 }
 
 /* Wait until TRACER reports an exit: it is attached then. */
@@ -181,13 +224,14 @@ static int wait_ready(struct reader *r, int field, volatile uint64_t *scratch)
 {
 	char line[4096];
 	uint64_t end = now_ns() + 20ULL * 1000000000ULL;
-	pid_t c;
+	struct stamped c;
 
 	while (now_ns() < end) {
 		c = stamped_child(scratch);
-		waitpid(c, NULL, 0);
+		go(&c);
+		waitpid(c.pid, NULL, 0);
 		while (read_line(r, 200, line, sizeof(line)))
-			if (line_pid(line, field) == c)
+			if (line_pid(line, field) == c.pid)
 				return 0;
 	}
 	return -1;
@@ -200,8 +244,9 @@ static int run_tracer(int n, int field, long mb, char **argv)
 	volatile uint64_t *stamps;
 	struct reader r = { 0 };
 	char line[4096];
-	pid_t tracer, c;
-	uint64_t t;
+	struct stamped c;
+	uint64_t t, end;
+	pid_t tracer;
 	int i, misses = 0;
 
 	stamps = mmap(NULL, sizeof(uint64_t) * (size_t)(n + 1), PROT_READ | PROT_WRITE,
@@ -217,18 +262,23 @@ static int run_tracer(int n, int field, long mb, char **argv)
 	}
 	for (i = 0; i < n; i++) {
 		c = stamped_child(&stamps[i]);
+		go(&c);
+		/* other processes' lines may come: one deadline per sample */
+		end = now_ns() + (uint64_t)WAIT_MS * 1000000ULL;
 		for (;;) {
-			if (!read_line(&r, WAIT_MS, line, sizeof(line))) {
+			t = now_ns();
+			if (t >= end || !read_line(&r, (int)((end - t) / 1000000ULL) + 1, line,
+						   sizeof(line))) {
 				misses++;
 				break;
 			}
 			t = now_ns();
-			if (line_pid(line, field) == c) {
+			if (line_pid(line, field) == c.pid) {
 				record((double)(t - stamps[i]) / 1e3);
 				break;
 			}
 		}
-		waitpid(c, NULL, 0);
+		waitpid(c.pid, NULL, 0);
 	}
 	stop_tracer(tracer);
 	if (misses)
@@ -240,9 +290,9 @@ static int run_pidfd(int n)
 {
 	volatile uint64_t *stamps;
 	struct pollfd pfd = { .events = POLLIN };
+	struct stamped c;
 	uint64_t t;
-	pid_t c;
-	int i;
+	int i, ret;
 
 	stamps = mmap(NULL, sizeof(uint64_t) * (size_t)n, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -250,30 +300,34 @@ static int run_pidfd(int n)
 		die("mmap");
 	for (i = 0; i < n; i++) {
 		c = stamped_child(&stamps[i]);
-		pfd.fd = (int)syscall(SYS_pidfd_open, c, 0);
+		pfd.fd = (int)syscall(SYS_pidfd_open, c.pid, 0);
 		if (pfd.fd < 0)
 			die("pidfd_open");
-		if (poll(&pfd, 1, WAIT_MS) != 1)
-			die("poll");
+		go(&c);
+		ret = poll(&pfd, 1, WAIT_MS);
 		t = now_ns();
+		if (ret != 1) {
+			errno = ret < 0 ? errno : ETIMEDOUT;
+			die("poll");
+		}
 		record((double)(t - stamps[i]) / 1e3);
 		close(pfd.fd);
-		waitpid(c, NULL, 0);
+		waitpid(c.pid, NULL, 0);
 	}
 	return 0;
 }
 
-/* A supervisor's way: watch the child with the library, wait for it. The
- * child waits until it is watched (a pipe), then stamps and exits. */
+/* A supervisor's way: watch the child with the library (its defaults: the
+ * kernel's own wakeup policy; the child's pidfd is watched too, and the
+ * record comes first), wait for it. */
 static int run_lib(int n)
 {
 	volatile uint64_t *stamps;
+	struct stamped c;
 	struct et *h;
 	siginfo_t si;
 	uint64_t t;
-	int i, go[2], ret;
-	pid_t c;
-	char b = 0;
+	int i, ret;
 
 	stamps = mmap(NULL, sizeof(uint64_t) * (size_t)n, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -283,35 +337,21 @@ static int run_lib(int n)
 	if (!h)
 		die("et_open");
 	for (i = 0; i < n; i++) {
-		if (pipe(go))
-			die("pipe");
-		c = fork();
-		if (c < 0)
-			die("fork");
-		if (c == 0) {
-			close(go[1]);
-			if (read(go[0], &b, 1) != 1)
-				_exit(1);
-			stamps[i] = now_ns();
-			_exit(0);
-		}
-		close(go[0]);
-		ret = et_watch(h, c);
+		c = stamped_child(&stamps[i]);
+		ret = et_watch(h, c.pid);
 		if (ret < 0) {
 			errno = -ret;
 			die("et_watch");
 		}
-		if (write(go[1], &b, 1) != 1)
-			die("write");
-		close(go[1]);
-		ret = et_wait(h, c, &si, NULL, WAIT_MS);
+		go(&c);
+		ret = et_wait(h, c.pid, &si, NULL, WAIT_MS);
 		t = now_ns();
 		if (ret != 1) {
 			errno = ret < 0 ? -ret : ETIMEDOUT;
 			die("et_wait");
 		}
 		record((double)(t - stamps[i]) / 1e3);
-		waitpid(c, NULL, 0);
+		waitpid(c.pid, NULL, 0);
 	}
 	et_close(h);
 	return 0;

@@ -1418,10 +1418,10 @@ static int load(struct et *h, const struct et_opts *o, enum et_attach way)
 	bpf_map__set_max_entries(h->skel->maps.bloom, h->max_targets);
 	/* an LRU map keeps up to 128 free entries cached per CPU: room for
 	 * 16384 processes' signals on top of those (2.3 MB, preallocated:
-	 * only when asked why) */
+	 * only when asked why, and with a signal probe to fill it) */
 	ncpus = libbpf_num_possible_cpus();
 	bpf_map__set_max_entries(h->skel->maps.killers,
-				 !(o->flags & ET_OPEN_WHY) ? 1 :
+				 !(o->flags & ET_OPEN_WHY) || tp ? 1 :
 				 16384 + 256 * (uint32_t)(ncpus > 0 ? ncpus : 1));
 	bpf_map__set_autocreate(h->skel->maps.bloom, h->bloom);
 	/* one way in; fork is only needed to follow descendants */
