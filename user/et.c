@@ -116,6 +116,7 @@ struct et {
 	uint64_t last_got;	/* CLOCK_MONOTONIC ns a drain last found records */
 	bool storm;		/* reading on the timer */
 	bool idle;		/* reader_idle set: the kernel wakes us */
+	bool pidfds_out;	/* a storm: targets' pidfds out of et_fd() */
 	const uint64_t *cons_pos, *prod_pos;	/* the ring's positions, mapped read-only */
 	long page;
 	long page_size;		/* for maxrss in pages */
@@ -644,6 +645,21 @@ static bool ring_busy(const struct et *h)
  * record, no timer, and no syscall. true: gone idle, read the ring once
  * more.
  */
+/* In a storm, the targets' pidfds would wake the reader at every target's
+ * end: they leave et_fd() (pump() still looks at them, on the timer) and
+ * come back when it goes idle. false: they could not come back. */
+static bool pidfds_in_fd(struct et *h, bool in)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (h->pidfds_out != in)
+		return true;
+	if (epoll_ctl(h->epfd, in ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, h->pidep, &ev))
+		return !in;	/* still out: the storm goes on */
+	h->pidfds_out = !in;
+	return true;
+}
+
 static bool pace(struct et *h)
 {
 	uint64_t now = now_ns(CLOCK_MONOTONIC), v;
@@ -662,8 +678,17 @@ static bool pace(struct et *h)
 	if (storm && !h->deadline)
 		arm_timer(h, now + h->wake_ns);
 	h->storm = storm && h->deadline;	/* no timer (it failed): idle */
-	if (h->storm)
+	/* idle, the pidfds go back first: an end after this wakes us; if
+	 * they cannot, the timer stands in for them */
+	if (!h->storm && !pidfds_in_fd(h, true)) {
+		if (!h->deadline)
+			arm_timer(h, now + h->wake_ns);
+		h->storm = h->deadline;
+	}
+	if (h->storm) {
+		pidfds_in_fd(h, false);
 		return false;
+	}
 	/* Dekker with commit(): flag, full barrier, then look at the ring */
 	__atomic_store_n(&h->skel->bss->reader_idle, 1, __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);

@@ -1207,22 +1207,33 @@ static int do_named_exit(void *arg)
  * wakeups (voluntary context switches: it slept), and every one arrives.
  * (Here: 3; with the kernel's own policy, --coalesce-us 0, which wakes
  * exittrace whenever it has caught up, 9 to 24.) Whole-host with a comm
- * filter: no pidfds (-p targets' pidfds wake exittrace by themselves), and
- * no record of anything else.
+ * filter, or as -p targets (whose pidfds must not wake exittrace one by
+ * one in a storm; a 61st target keeps it running).
  */
-static void test_storm_few_wakeups(void **state)
+static void storm(bool targets)
 {
 	enum { N = 60 };
-	const char *argv[] = { "-j", "--coalesce-us", "300000", "--comm", "etstorm", NULL };
-	struct child ch[N];
+	const char *argv[2 * (N + 1) + 6] = { "-j", "--coalesce-us", "300000" };
+	static char p[N + 1][16];
+	struct child ch[N + 1];
 	struct tracer tr;
 	json_object *ev;
 	long long before, after;
-	int i, j, seen = 0, got[N] = { 0 };
+	int i, j, n = 3, seen = 0, got[N] = { 0 };
 
 	require_bpf();
-	for (i = 0; i < N; i++)
-		child_spawn(&ch[i], do_named_exit, (void *)(long)(i % 7));
+	for (i = 0; i <= N; i++) {
+		child_spawn(&ch[i], do_named_exit, (void *)(long)(i < N ? i % 7 : 0));
+		snprintf(p[i], sizeof(p[i]), "%d", (int)ch[i].pid);
+		if (targets) {
+			argv[n++] = "-p";
+			argv[n++] = p[i];
+		}
+	}
+	if (!targets) {
+		argv[n++] = "--comm";
+		argv[n++] = "etstorm";
+	}
 	tracer_spawn(&tr, argv);
 	tracer_start_wait(&tr);
 	wait_asleep_in_epoll(tr.pid);
@@ -1242,11 +1253,28 @@ static void test_storm_few_wakeups(void **state)
 	}
 	assert_int_equal(seen, N);
 	after = switches_of(tr.pid, true);
-	kill(tr.pid, SIGTERM);
-	tracer_wait(&tr, T_TIMEOUT_MS);
+	child_go(&ch[N]);
+	child_wait(&ch[N], true);
+	if (targets) {
+		tracer_expect_end(&tr, "done");
+		assert_int_equal(WEXITSTATUS(tracer_wait(&tr, T_TIMEOUT_MS)), 0);
+	} else {
+		kill(tr.pid, SIGTERM);
+		tracer_wait(&tr, T_TIMEOUT_MS);
+	}
 	tracer_close(&tr);
 	print_message("exittrace wakeups for %d exits: %lld\n", N, after - before);
 	assert_true(after - before <= 6);
+}
+
+static void test_storm_few_wakeups(void **state)
+{
+	storm(false);
+}
+
+static void test_storm_of_targets_few_wakeups(void **state)
+{
+	storm(true);
 }
 
 int main(void)
@@ -1265,6 +1293,7 @@ int main(void)
 		cmocka_unit_test(test_coalesced_records_arrive),
 		cmocka_unit_test(test_no_wakeup_after_isolated_exit),
 		cmocka_unit_test(test_storm_few_wakeups),
+		cmocka_unit_test(test_storm_of_targets_few_wakeups),
 		cmocka_unit_test(test_attach_modes),
 		cmocka_unit_test(test_idle_makes_no_syscalls),
 		cmocka_unit_test(test_comm_escaping),
