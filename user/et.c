@@ -107,8 +107,7 @@ struct et {
 	size_t qhead, qlen, qcap;
 	int err;		/* first error inside the ring buffer callback */
 	bool one;		/* consume only until one result is queued */
-	unsigned int got;	/* records consumed by the last consume() */
-	unsigned int unpaced;	/* ... since the last drain (pace()) */
+	unsigned int unpaced;	/* records consumed since the last drain (pace()) */
 
 	int tfd;		/* timerfd: read again after coalesced wakeups */
 	uint64_t wake_ns;	/* coalescing interval, 0: off */
@@ -420,7 +419,6 @@ static int on_event(void *ctx, void *data, size_t len)
 
 	if (len < offsetof(struct et_cgroup_event, path))
 		return 0;
-	h->got++;
 	h->unpaced++;
 	if (e->kind == ET_KIND_CGROUP_MKDIR || e->kind == ET_KIND_CGROUP_RMDIR) {
 		on_cgroup_event(h, data, len);
@@ -701,7 +699,6 @@ static int consume(struct et *h, bool one)
 	int ret;
 
 	h->one = one;
-	h->got = 0;
 	if (h->idle) {
 		/* awake: records need not wake us (the kernel may have
 		 * cleared the flag already) */
