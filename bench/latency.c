@@ -168,6 +168,17 @@ static void stop_tracer(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
+/* n stamps the children write and the consumer reads (shared memory). */
+static volatile uint64_t *map_stamps(int n)
+{
+	void *p = mmap(NULL, sizeof(uint64_t) * (size_t)n, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	return p;
+}
+
 /* A child that waits for go(), then stamps its last moment into *stamp
  * and exits. Every mode starts its children this way, after whatever it
  * needs to watch them (a pidfd, et_watch()), so that they all run alike:
@@ -249,10 +260,7 @@ static int run_tracer(int n, int field, long mb, char **argv)
 	pid_t tracer;
 	int i, misses = 0;
 
-	stamps = mmap(NULL, sizeof(uint64_t) * (size_t)(n + 1), PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (stamps == MAP_FAILED)
-		die("mmap");
+	stamps = map_stamps(n + 1);
 	tracer = spawn_tracer(argv, &r.fd);
 	grow(mb);
 	if (wait_ready(&r, field, &stamps[n])) {
@@ -294,10 +302,7 @@ static int run_pidfd(int n)
 	uint64_t t;
 	int i, ret;
 
-	stamps = mmap(NULL, sizeof(uint64_t) * (size_t)n, PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (stamps == MAP_FAILED)
-		die("mmap");
+	stamps = map_stamps(n);
 	for (i = 0; i < n; i++) {
 		c = stamped_child(&stamps[i]);
 		pfd.fd = (int)syscall(SYS_pidfd_open, c.pid, 0);
@@ -329,10 +334,7 @@ static int run_lib(int n)
 	uint64_t t;
 	int i, ret;
 
-	stamps = mmap(NULL, sizeof(uint64_t) * (size_t)n, PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (stamps == MAP_FAILED)
-		die("mmap");
+	stamps = map_stamps(n);
 	h = et_open(NULL);
 	if (!h)
 		die("et_open");

@@ -225,25 +225,22 @@ def startup(argv, rounds=10):
     return [float(x) / 1000 for x in r.stdout.split()]
 
 
-def fdinfo_ids(pid, key):
-    """The BPF object ids (prog_id, map_id) behind process pid's fds"""
-    ids = set()
+def fdinfos(pid):
+    """The fdinfo of each of process pid's fds, as {key: value} (strings)"""
     fddir = f"/proc/{pid}/fdinfo"
     for fd in os.listdir(fddir):
         try:
             with open(os.path.join(fddir, fd)) as f:
-                for line in f:
-                    if line.startswith(key + ":"):
-                        ids.add(int(line.split(":", 1)[1]))
-        except (OSError, ValueError):
+                yield {k.strip(): v.strip() for k, v in
+                       (line.split(":", 1) for line in f if ":" in line)}
+        except OSError:
             continue
-    return ids
 
 
 def bpf_prog_stats(pid):
     """run_time_ns and run_cnt of the exit program (exit_raw, exit_btf or
     exit_tp) that process pid holds: not another process's"""
-    for pid_id in sorted(fdinfo_ids(pid, "prog_id")):
+    for pid_id in sorted({int(i["prog_id"]) for i in fdinfos(pid) if "prog_id" in i}):
         out = subprocess.run(["bpftool", "prog", "show", "id", str(pid_id), "--json"],
                              capture_output=True, text=True).stdout
         try:
@@ -258,17 +255,9 @@ def bpf_prog_stats(pid):
 def bpf_map_memory(pid):
     """memlock bytes of the BPF maps process pid holds (from its fds' fdinfo:
     no other process's maps, whatever else runs)"""
-    seen = {}
-    fddir = f"/proc/{pid}/fdinfo"
-    for fd in os.listdir(fddir):
-        try:
-            with open(os.path.join(fddir, fd)) as f:
-                info = dict(line.split(":", 1) for line in f if ":" in line)
-        except OSError:
-            continue
-        if "map_id" in info and "memlock" in info:
-            seen[int(info["map_id"])] = int(info["memlock"])
-    return sum(seen.values())
+    maps = {int(i["map_id"]): int(i["memlock"]) for i in fdinfos(pid)
+            if "map_id" in i and "memlock" in i}
+    return sum(maps.values())
 
 
 def rss_kib(pid):
