@@ -179,55 +179,121 @@ static volatile uint64_t *map_stamps(int n)
 	return p;
 }
 
-/* A child that waits for go(), then stamps its last moment into *stamp
- * and exits. Every mode starts its children this way, after whatever it
- * needs to watch them (a pidfd, et_watch()), so that they all run alike:
- * the child on another CPU than the consumer (pinned there), as a watched
- * service would be, not wherever the wakeup by go() happens to put it. */
+/*
+ * The children come from a spawner process, not from the consumer: a fork
+ * write-protects the forker's memory, and the consumer would then pay a
+ * copy-on-write fault for every page it writes after its child is gone
+ * (its read buffer, its stack: ~50 us each on this VM), inside the window
+ * it measures, and only in the modes that read something. The spawner also
+ * holds the -m memory the children exit with, so the consumer stays small.
+ *
+ * A child waits for go(), then stamps its last moment into *stamp and
+ * exits. Every mode starts its children this way, after whatever it needs
+ * to watch them (a pidfd, et_watch()), so that they all run alike: the
+ * child on another CPU than the consumer (pinned there), as a watched
+ * service would be, not wherever the wakeup by go() happens to put it.
+ */
 struct stamped {
 	pid_t pid;
-	int go;
 };
+
+static struct {
+	pid_t pid;
+	int req, resp, go;	/* consumer's ends */
+} spawner;
+
+static void grow(long mb);
+
+static void spawner_loop(int req, int resp, int go_r)
+{
+	volatile uint64_t *stamp;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	struct { int cpu; uint64_t *stamp; } r;
+	pid_t child = 0;
+	cpu_set_t set;
+	char b;
+
+	while (read(req, &r, sizeof(r)) == sizeof(r)) {
+		/* the last one was reported: reap it before the next */
+		if (child > 0)
+			waitpid(child, NULL, 0);
+		stamp = r.stamp;
+		child = fork();
+		if (child == 0) {
+			if (ncpu > 1 && r.cpu >= 0) {
+				CPU_ZERO(&set);
+				CPU_SET((r.cpu + 1) % (int)ncpu, &set);
+				sched_setaffinity(0, sizeof(set), &set);
+			}
+			if (read(go_r, &b, 1) != 1)
+				_exit(1);
+			*stamp = now_ns();
+			_exit(0);
+		}
+		if (write(resp, &child, sizeof(child)) != sizeof(child))
+			break;
+		if (child < 0)
+			break;
+	}
+	if (child > 0)
+		waitpid(child, NULL, 0);
+	_exit(0);
+}
+
+/* Start the spawner: its children have mb of memory to tear down. The
+ * stamps they write must be shared memory mapped before this. */
+static void start_spawner(long mb)
+{
+	int req[2], resp[2], gop[2];
+
+	if (pipe2(req, O_CLOEXEC) || pipe2(resp, O_CLOEXEC) || pipe2(gop, O_CLOEXEC))
+		die("pipe");
+	spawner.pid = fork();
+	if (spawner.pid < 0)
+		die("fork");
+	if (spawner.pid == 0) {
+		close(req[1]);
+		close(resp[0]);
+		close(gop[1]);
+		grow(mb);
+		spawner_loop(req[0], resp[1], gop[0]);
+	}
+	close(req[0]);
+	close(resp[1]);
+	close(gop[0]);
+	spawner.req = req[1];
+	spawner.resp = resp[0];
+	spawner.go = gop[1];
+}
+
+static void stop_spawner(void)
+{
+	close(spawner.req);
+	close(spawner.resp);
+	close(spawner.go);
+	waitpid(spawner.pid, NULL, 0);
+}
 
 static struct stamped stamped_child(volatile uint64_t *stamp)
 {
+	struct { int cpu; uint64_t *stamp; } r = { sched_getcpu(), (uint64_t *)stamp };
 	struct stamped c;
-	int p[2];
-	char b;
 
-	cpu_set_t set;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int cpu = sched_getcpu();
-
-	if (pipe(p))
-		die("pipe");
-	c.pid = fork();
-	if (c.pid < 0)
-		die("fork");
-	if (c.pid == 0) {
-		if (ncpu > 1 && cpu >= 0) {
-			CPU_ZERO(&set);
-			CPU_SET((cpu + 1) % (int)ncpu, &set);
-			sched_setaffinity(0, sizeof(set), &set);
-		}
-		close(p[1]);
-		if (read(p[0], &b, 1) != 1)
-			_exit(1);
-		*stamp = now_ns();
-		_exit(0);
-	}
-	close(p[0]);
-	c.go = p[1];
+	if (write(spawner.req, &r, sizeof(r)) != sizeof(r))
+		die("spawner request");
+	if (read(spawner.resp, &c.pid, sizeof(c.pid)) != sizeof(c.pid) || c.pid < 0)
+		die("spawner fork");
 	return c;
 }
 
+/* Exactly one child waits on the go pipe at a time. */
 static void go(struct stamped *c)
 {
 	char b = 0;
 
-	if (write(c->go, &b, 1) != 1)
+	(void)c;
+	if (write(spawner.go, &b, 1) != 1)
 		die("write");
-	close(c->go);
 }
 
 /* Wait until TRACER reports an exit: it is attached then. */
@@ -240,15 +306,12 @@ static int wait_ready(struct reader *r, int field, volatile uint64_t *scratch)
 	while (now_ns() < end) {
 		c = stamped_child(scratch);
 		go(&c);
-		waitpid(c.pid, NULL, 0);
 		while (read_line(r, 200, line, sizeof(line)))
 			if (line_pid(line, field) == c.pid)
 				return 0;
 	}
 	return -1;
 }
-
-static void grow(long mb);
 
 static int run_tracer(int n, int field, long mb, char **argv)
 {
@@ -262,9 +325,10 @@ static int run_tracer(int n, int field, long mb, char **argv)
 
 	stamps = map_stamps(n + 1);
 	tracer = spawn_tracer(argv, &r.fd);
-	grow(mb);
+	start_spawner(mb);
 	if (wait_ready(&r, field, &stamps[n])) {
 		stop_tracer(tracer);
+		stop_spawner();
 		fprintf(stderr, "latency: %s never reported an exit\n", argv[0]);
 		return 1;
 	}
@@ -286,15 +350,15 @@ static int run_tracer(int n, int field, long mb, char **argv)
 				break;
 			}
 		}
-		waitpid(c.pid, NULL, 0);
 	}
 	stop_tracer(tracer);
+	stop_spawner();
 	if (misses)
 		fprintf(stderr, "latency: %d exits never reported\n", misses);
 	return misses ? 1 : 0;
 }
 
-static int run_pidfd(int n)
+static int run_pidfd(int n, long mb)
 {
 	volatile uint64_t *stamps;
 	struct pollfd pfd = { .events = POLLIN };
@@ -303,6 +367,7 @@ static int run_pidfd(int n)
 	int i, ret;
 
 	stamps = map_stamps(n);
+	start_spawner(mb);
 	for (i = 0; i < n; i++) {
 		c = stamped_child(&stamps[i]);
 		pfd.fd = (int)syscall(SYS_pidfd_open, c.pid, 0);
@@ -317,15 +382,15 @@ static int run_pidfd(int n)
 		}
 		record((double)(t - stamps[i]) / 1e3);
 		close(pfd.fd);
-		waitpid(c.pid, NULL, 0);
 	}
+	stop_spawner();
 	return 0;
 }
 
 /* A supervisor's way: watch the child with the library (its defaults: the
  * kernel's own wakeup policy; the child's pidfd is watched too, and the
  * record comes first), wait for it. */
-static int run_lib(int n)
+static int run_lib(int n, long mb)
 {
 	volatile uint64_t *stamps;
 	struct stamped c;
@@ -335,6 +400,7 @@ static int run_lib(int n)
 	int i, ret;
 
 	stamps = map_stamps(n);
+	start_spawner(mb);
 	h = et_open(NULL);
 	if (!h)
 		die("et_open");
@@ -353,8 +419,8 @@ static int run_lib(int n)
 			die("et_wait");
 		}
 		record((double)(t - stamps[i]) / 1e3);
-		waitpid(c.pid, NULL, 0);
 	}
+	stop_spawner();
 	et_close(h);
 	return 0;
 }
@@ -416,8 +482,7 @@ int main(int argc, char **argv)
 			samples = calloc((size_t)n, sizeof(*samples));
 			if (!samples || n <= 0)
 				return 2;
-			grow(mb);
-			ret = strcmp(argv[i], "--lib") ? run_pidfd(n) : run_lib(n);
+			ret = strcmp(argv[i], "--lib") ? run_pidfd(n, mb) : run_lib(n, mb);
 			print_samples();
 			return ret;
 		} else if (!strcmp(argv[i], "--")) {
