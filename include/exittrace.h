@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 #define ET_VERSION_MAJOR 0
-#define ET_VERSION_MINOR 3
+#define ET_VERSION_MINOR 4
 
 #ifndef ET_API
 #define ET_API __attribute__((visibility("default")))
@@ -65,6 +65,14 @@ extern "C" {
 				   * cgroup tree at open and follows cgroups made and
 				   * removed, in the kernel, so that a short-lived
 				   * cgroup's path is known after it is gone; since 0.3 */
+#define ET_OPEN_STORM_BATCH (1U << 7) /* in an exit storm (see wake_us), the thread
+				   * that reads runs as SCHED_BATCH: its wakeups wait
+				   * for the CPU instead of preempting the workload;
+				   * SCHED_OTHER again once it has caught up. Only a
+				   * thread under plain SCHED_OTHER is switched; a
+				   * process it forks in a storm starts as
+				   * SCHED_OTHER (SCHED_RESET_ON_FORK, which an
+				   * unprivileged thread keeps); since 0.4 */
 #define ET_OPEN_FOLLOW	(1U << 3) /* watch the descendants of watched processes too: each
 				   * child they fork from now on joins, in the kernel,
 				   * before it runs (ET_EXIT_FOLLOWED); not with
@@ -309,7 +317,7 @@ ET_API int et_attached(const struct et *h);
  * needed instead, which fails once they are gone. Since 0.3. */
 ET_API uint64_t et_lost_cgroups(const struct et *h);
 
-/* "0.3.0" */
+/* "0.4.0" */
 ET_API const char *et_version(void);
 
 #ifdef __cplusplus

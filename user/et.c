@@ -116,6 +116,8 @@ struct et {
 	bool storm;		/* reading on the timer */
 	bool idle;		/* reader_idle set: the kernel wakes us */
 	bool pidfds_out;	/* a storm: targets' pidfds out of et_fd() */
+	bool batched;		/* a storm: the reading thread is SCHED_BATCH */
+	int reset_on_fork;	/* ... and had SCHED_RESET_ON_FORK before */
 	const uint64_t *cons_pos, *prod_pos;	/* the ring's positions, mapped read-only */
 	long page;
 	long page_size;		/* for maxrss in pages */
@@ -658,6 +660,38 @@ static bool pidfds_in_fd(struct et *h, bool in)
 	return true;
 }
 
+/*
+ * ET_OPEN_STORM_BATCH: in a storm the reading thread runs as SCHED_BATCH,
+ * so that its wakeups on the timer wait for the running task to block (or
+ * for its slice) instead of preempting it; back to SCHED_OTHER when it has
+ * caught up, before it sleeps, so that an exit after a quiet spell is read
+ * at once. A thread under another policy (real time, SCHED_IDLE, already
+ * SCHED_BATCH) is left as it is. Switching between the two needs no
+ * privilege and keeps the nice value. With SCHED_RESET_ON_FORK, a process
+ * the thread forks in a storm starts as SCHED_OTHER; only a privileged
+ * thread (CAP_SYS_NICE) may clear that flag again, so others keep it.
+ */
+static void storm_policy(struct et *h, bool storm)
+{
+	struct sched_param sp = { 0 };
+	int pol;
+
+	if (!(h->flags & ET_OPEN_STORM_BATCH) || storm == h->batched)
+		return;
+	if (!storm) {
+		if (sched_setscheduler(0, SCHED_OTHER | h->reset_on_fork, &sp))
+			sched_setscheduler(0, SCHED_OTHER | SCHED_RESET_ON_FORK, &sp);
+		h->batched = false;
+		return;
+	}
+	pol = sched_getscheduler(0);
+	if ((pol & ~SCHED_RESET_ON_FORK) == SCHED_OTHER &&
+	    !sched_setscheduler(0, SCHED_BATCH | SCHED_RESET_ON_FORK, &sp)) {
+		h->reset_on_fork = pol & SCHED_RESET_ON_FORK;
+		h->batched = true;
+	}
+}
+
 static bool pace(struct et *h)
 {
 	uint64_t now = now_ns(CLOCK_MONOTONIC), v;
@@ -683,6 +717,7 @@ static bool pace(struct et *h)
 			arm_timer(h, now + h->wake_ns);
 		h->storm = h->deadline;
 	}
+	storm_policy(h, h->storm);
 	if (h->storm) {
 		pidfds_in_fd(h, false);
 		return false;
@@ -1625,6 +1660,7 @@ void et_close(struct et *h)
 
 	if (!h)
 		return;
+	storm_policy(h, false);
 	for (i = 0; i < h->nslots; i++)
 		if (h->tab[i].pid)
 			close(h->tab[i].pidfd);

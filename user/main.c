@@ -902,7 +902,7 @@ int main(int argc, char **argv)
 
 	eo.flags = (c->npins || c->cmd.pid ? 0 : ET_OPEN_HOST) |
 		   (c->o.threads ? ET_OPEN_THREADS : 0) | (c->o.failed ? ET_OPEN_FAILED : 0) |
-		   (c->o.follow || c->cmd.pid ? ET_OPEN_FOLLOW : 0) | ET_OPEN_WHY |
+		   (c->o.follow || c->cmd.pid ? ET_OPEN_FOLLOW : 0) | ET_OPEN_WHY | ET_OPEN_STORM_BATCH |
 		   (c->o.rusage || c->o.json ? ET_OPEN_RUSAGE : 0) |
 		   (c->ctr.have_v2 ? ET_OPEN_CGROUPS : 0);
 	eo.cgroups = c->o.cgroups;

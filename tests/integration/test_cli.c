@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1277,6 +1278,66 @@ static void test_storm_of_targets_few_wakeups(void **state)
 	storm(true);
 }
 
+/* Bounded: until pid's policy (reset-on-fork aside) is policy, 10 s at
+ * most; the policy found. */
+static int wait_policy(pid_t pid, int policy)
+{
+	struct timespec tick = { 0, 10000000 };
+	int i, p = -1;
+
+	for (i = 0; i < 1000; i++) {
+		p = sched_getscheduler(pid) & ~SCHED_RESET_ON_FORK;
+		if (p == policy)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	return p;
+}
+
+/*
+ * In a storm exittrace runs as SCHED_BATCH (reset on fork), so that its
+ * reads on the timer wait for the CPU instead of preempting the workload;
+ * once a read finds nothing, SCHED_OTHER again (exittrace has dropped
+ * CAP_SYS_NICE by then, so it keeps the reset-on-fork flag), and the next
+ * storm is SCHED_BATCH again. With a 1 s interval: A ends alone (read at
+ * once), B ends soon after (read at once too, and a storm starts: the
+ * timer is armed for 1 s).
+ */
+static void test_storm_runs_batch(void **state)
+{
+	const char *argv[] = { "-j", "--coalesce-us", "1000000", "--comm", "etstorm", NULL };
+	struct child a, b;
+	struct tracer tr;
+	json_object *ev;
+	int round;
+
+	require_bpf();
+	tracer_spawn(&tr, argv);
+	tracer_start_wait(&tr);
+	assert_int_equal(sched_getscheduler(tr.pid), SCHED_OTHER);
+	for (round = 0; round < 2; round++) {
+		child_spawn(&a, do_named_exit, (void *)1L);
+		child_spawn(&b, do_named_exit, (void *)2L);
+		child_go(&a);
+		child_wait(&a, true);
+		ev = tracer_event(&tr, "exit", a.pid, T_TIMEOUT_MS);
+		assert_non_null(ev);
+		json_object_put(ev);
+		child_go(&b);
+		child_wait(&b, true);
+		ev = tracer_event(&tr, "exit", b.pid, T_TIMEOUT_MS);
+		assert_non_null(ev);
+		assert_int_equal(j_int(ev, "exit_code"), 2);
+		json_object_put(ev);
+		assert_int_equal(sched_getscheduler(tr.pid), SCHED_BATCH | SCHED_RESET_ON_FORK);
+		/* the storm ends on the timer, 1 s after B */
+		assert_int_equal(wait_policy(tr.pid, SCHED_OTHER), SCHED_OTHER);
+	}
+	kill(tr.pid, SIGTERM);
+	tracer_wait(&tr, T_TIMEOUT_MS);
+	tracer_close(&tr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1294,6 +1355,7 @@ int main(void)
 		cmocka_unit_test(test_no_wakeup_after_isolated_exit),
 		cmocka_unit_test(test_storm_few_wakeups),
 		cmocka_unit_test(test_storm_of_targets_few_wakeups),
+		cmocka_unit_test(test_storm_runs_batch),
 		cmocka_unit_test(test_attach_modes),
 		cmocka_unit_test(test_idle_makes_no_syscalls),
 		cmocka_unit_test(test_comm_escaping),

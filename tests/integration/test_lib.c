@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -562,6 +563,62 @@ static void test_poll_first_with_coalescing(void **state)
 	et_close(h);
 }
 
+/*
+ * ET_OPEN_STORM_BATCH: the reading thread is SCHED_BATCH, reset on fork,
+ * from the record that makes a storm (one within wake_us of the last)
+ * until a read finds nothing, and SCHED_OTHER otherwise (root clears the
+ * flag again); without the flag, or for a thread under another policy,
+ * nothing changes. A comm filter keeps other
+ * processes' records out; wake_us is long enough for a slow fork.
+ */
+static void test_storm_batch(void **state)
+{
+	static const char *const comms[] = { "etpollfirst" };
+	static const struct {
+		unsigned int flags;
+		int before, storm;
+	} cases[] = {
+		{ ET_OPEN_STORM_BATCH, SCHED_OTHER, SCHED_BATCH | SCHED_RESET_ON_FORK },
+		{ 0, SCHED_OTHER, SCHED_OTHER },
+		{ ET_OPEN_STORM_BATCH, SCHED_IDLE, SCHED_IDLE },
+	};
+	struct sched_param sp = { 0 };
+	struct pollfd pfd;
+	struct et_exit ex;
+	struct child ch;
+	siginfo_t si;
+	struct et *h;
+	size_t c;
+	int i;
+
+	require_bpf();
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		ET_OPTS(o, .flags = ET_OPEN_HOST | cases[c].flags, .wake_us = 500000,
+			.comms = comms, .ncomms = 1);
+
+		assert_int_equal(sched_setscheduler(0, cases[c].before, &sp), 0);
+		h = open_or_fail(&o);
+		pfd.fd = et_fd(h);
+		pfd.events = POLLIN;
+		for (i = 0; i < 2; i++) {
+			child_spawn_now(&ch, do_named_exit, (void *)(long)(5 + i));
+			child_wait(&ch, true);
+			assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
+			assert_int_equal(et_next(h, &si, &ex, 0), 1);
+			assert_int_equal(ex.pid, ch.pid);
+			assert_int_equal(et_next(h, &si, &ex, 0), 0);
+			/* the first exit is isolated, the second a storm */
+			assert_int_equal(sched_getscheduler(0), i ? cases[c].storm : cases[c].before);
+		}
+		/* the timer: a read that finds nothing ends the storm */
+		assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
+		assert_int_equal(et_next(h, &si, &ex, 0), 0);
+		assert_int_equal(sched_getscheduler(0), cases[c].before);
+		et_close(h);
+	}
+	assert_int_equal(sched_setscheduler(0, SCHED_OTHER, &sp), 0);
+}
+
 static void test_opts_abi(void **state)
 {
 	struct {
@@ -735,6 +792,7 @@ int main(void)
 		cmocka_unit_test(test_two_threads_two_handles),
 		cmocka_unit_test(test_host_mode),
 		cmocka_unit_test(test_poll_first_with_coalescing),
+		cmocka_unit_test(test_storm_batch),
 		cmocka_unit_test(test_follow),
 		cmocka_unit_test(test_follow_filtered),
 		cmocka_unit_test(test_follow_not_with_host),
