@@ -118,6 +118,7 @@ struct et {
 	bool pidfds_out;	/* a storm: targets' pidfds out of et_fd() */
 	bool batched;		/* a storm: the reading thread is SCHED_BATCH */
 	int reset_on_fork;	/* ... and had SCHED_RESET_ON_FORK before */
+	pid_t batch_tid;	/* ... that thread */
 	const uint64_t *cons_pos, *prod_pos;	/* the ring's positions, mapped read-only */
 	long page;
 	long page_size;		/* for maxrss in pages */
@@ -674,20 +675,27 @@ static bool pidfds_in_fd(struct et *h, bool in)
 static void storm_policy(struct et *h, bool storm)
 {
 	struct sched_param sp = { 0 };
+	pid_t tid;
 	int pol;
 
 	if (!(h->flags & ET_OPEN_STORM_BATCH) || storm == h->batched)
 		return;
 	if (!storm) {
-		if (sched_setscheduler(0, SCHED_OTHER | h->reset_on_fork, &sp))
-			sched_setscheduler(0, SCHED_OTHER | SCHED_RESET_ON_FORK, &sp);
+		/* the thread that was switched (et_close() may come from
+		 * another), if nobody has changed its policy since */
+		tid = h->batch_tid;
 		h->batched = false;
+		if ((sched_getscheduler(tid) & ~SCHED_RESET_ON_FORK) != SCHED_BATCH)
+			return;
+		if (sched_setscheduler(tid, SCHED_OTHER | h->reset_on_fork, &sp))
+			sched_setscheduler(tid, SCHED_OTHER | SCHED_RESET_ON_FORK, &sp);
 		return;
 	}
 	pol = sched_getscheduler(0);
 	if ((pol & ~SCHED_RESET_ON_FORK) == SCHED_OTHER &&
 	    !sched_setscheduler(0, SCHED_BATCH | SCHED_RESET_ON_FORK, &sp)) {
 		h->reset_on_fork = pol & SCHED_RESET_ON_FORK;
+		h->batch_tid = (pid_t)syscall(SYS_gettid);
 		h->batched = true;
 	}
 }
