@@ -68,11 +68,15 @@ extern "C" {
 #define ET_OPEN_STORM_BATCH (1U << 7) /* in an exit storm (see wake_us), the thread
 				   * that reads runs as SCHED_BATCH: its wakeups wait
 				   * for the CPU instead of preempting the workload;
-				   * SCHED_OTHER again once it has caught up. Only a
-				   * thread under plain SCHED_OTHER is switched; a
-				   * process it forks in a storm starts as
-				   * SCHED_OTHER (SCHED_RESET_ON_FORK, which an
-				   * unprivileged thread keeps); since 0.4 */
+				   * SCHED_OTHER again when a later et_next() or
+				   * et_wait() finds the storm over, et_next() returns
+				   * -ECHILD, or et_close() (a caller who stops
+				   * reading mid-storm stays SCHED_BATCH until then,
+				   * across exec() too). Only a thread under plain
+				   * SCHED_OTHER is switched; a process it forks in a
+				   * storm starts as SCHED_OTHER (SCHED_RESET_ON_FORK,
+				   * which a thread without CAP_SYS_NICE keeps);
+				   * since 0.4 */
 #define ET_OPEN_FOLLOW	(1U << 3) /* watch the descendants of watched processes too: each
 				   * child they fork from now on joins, in the kernel,
 				   * before it runs (ET_EXIT_FOLLOWED); not with
@@ -96,7 +100,9 @@ struct et_opts {
 	int verbose;			/* libbpf diagnostics on stderr */
 	/* Under an exit storm, wake the reader about once per wake_us (the
 	 * first exit after a quiet spell still wakes it at once; the others
-	 * come at most wake_us later); 0: every time the reader caught up. */
+	 * come at most wake_us later, plus, with ET_OPEN_STORM_BATCH, until
+	 * the CPU's running task blocks or ends its slice); 0: every time the
+	 * reader caught up. */
 	unsigned int wake_us;
 	unsigned int attach;		/* ET_ATTACH_* */
 	/* Filters: only processes whose comm (the first 15 bytes) is one of

@@ -118,7 +118,8 @@ struct et {
 	bool pidfds_out;	/* a storm: targets' pidfds out of et_fd() */
 	bool batched;		/* a storm: the reading thread is SCHED_BATCH */
 	int reset_on_fork;	/* ... and had SCHED_RESET_ON_FORK before */
-	pid_t batch_tid;	/* ... that thread */
+	pid_t batch_pid, batch_tid;	/* ... that thread */
+	bool batch_tried;	/* this storm: asked already */
 	const uint64_t *cons_pos, *prod_pos;	/* the ring's positions, mapped read-only */
 	long page;
 	long page_size;		/* for maxrss in pages */
@@ -678,23 +679,33 @@ static void storm_policy(struct et *h, bool storm)
 	pid_t tid;
 	int pol;
 
-	if (!(h->flags & ET_OPEN_STORM_BATCH) || storm == h->batched)
+	if (!(h->flags & ET_OPEN_STORM_BATCH))
 		return;
 	if (!storm) {
-		/* the thread that was switched (et_close() may come from
-		 * another), if nobody has changed its policy since */
-		tid = h->batch_tid;
+		h->batch_tried = false;
+		if (!h->batched)
+			return;
 		h->batched = false;
-		if ((sched_getscheduler(tid) & ~SCHED_RESET_ON_FORK) != SCHED_BATCH)
+		/* the thread that was switched (et_close() may come from
+		 * another), in this process (not a child that forked with a
+		 * copy of the handle), still there, still SCHED_BATCH */
+		tid = h->batch_tid;
+		if (getpid() != h->batch_pid || syscall(SYS_tgkill, h->batch_pid, tid, 0) ||
+		    (sched_getscheduler(tid) & ~SCHED_RESET_ON_FORK) != SCHED_BATCH)
 			return;
 		if (sched_setscheduler(tid, SCHED_OTHER | h->reset_on_fork, &sp))
 			sched_setscheduler(tid, SCHED_OTHER | SCHED_RESET_ON_FORK, &sp);
 		return;
 	}
+	/* once per storm: a thread left alone is not asked again */
+	if (h->batched || h->batch_tried)
+		return;
+	h->batch_tried = true;
 	pol = sched_getscheduler(0);
 	if ((pol & ~SCHED_RESET_ON_FORK) == SCHED_OTHER &&
 	    !sched_setscheduler(0, SCHED_BATCH | SCHED_RESET_ON_FORK, &sp)) {
 		h->reset_on_fork = pol & SCHED_RESET_ON_FORK;
+		h->batch_pid = getpid();
 		h->batch_tid = (pid_t)syscall(SYS_gettid);
 		h->batched = true;
 	}
@@ -718,6 +729,7 @@ static bool pace(struct et *h)
 	if (storm && !h->deadline)
 		arm_timer(h, now + h->wake_ns);
 	h->storm = storm && h->deadline;	/* no timer (it failed): idle */
+	storm_policy(h, h->storm);	/* a storm, not the stand-in below */
 	/* idle, the pidfds go back first: an end after this wakes us; if
 	 * they cannot, the timer stands in for them */
 	if (!h->storm && !pidfds_in_fd(h, true)) {
@@ -725,7 +737,6 @@ static bool pace(struct et *h)
 			arm_timer(h, now + h->wake_ns);
 		h->storm = h->deadline;
 	}
-	storm_policy(h, h->storm);
 	if (h->storm) {
 		pidfds_in_fd(h, false);
 		return false;
@@ -892,6 +903,8 @@ int et_next(struct et *h, siginfo_t *info, struct et_exit *ex, int flags)
 				return sync_ready(h, ret);
 			if (h->qlen)
 				continue;
+			/* nothing left to read: no storm to wait for */
+			storm_policy(h, false);
 			return sync_ready(h, -ECHILD);
 		}
 		if (!(flags & ET_NEXT_BLOCK))

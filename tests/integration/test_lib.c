@@ -563,13 +563,56 @@ static void test_poll_first_with_coalescing(void **state)
 	et_close(h);
 }
 
+/* The calling thread's policy, reset-on-fork aside. */
+static int policy(void)
+{
+	return sched_getscheduler(0) & ~SCHED_RESET_ON_FORK;
+}
+
+static void set_policy(int pol)
+{
+	struct sched_param sp = { 0 };
+
+	assert_int_equal(sched_setscheduler(0, pol, &sp), 0);
+}
+
+/* After a storm test, whatever failed: the runner back to SCHED_OTHER. */
+static int reset_policy(void **state)
+{
+	struct sched_param sp = { 0 };
+
+	return sched_setscheduler(0, SCHED_OTHER, &sp) ? -1 : 0;
+}
+
+/* One exit of a comm-filtered child, read by et_next() under pol, which
+ * then returns 0 (a drain: pace() decides about the storm). */
+static void one_exit_read(struct et *h, int pol, int status)
+{
+	struct pollfd pfd = { .fd = et_fd(h), .events = POLLIN };
+	struct et_exit ex;
+	struct child ch;
+	siginfo_t si;
+	int keep = policy();
+
+	/* forked under the runner's policy: a SCHED_IDLE child could starve */
+	child_spawn_now(&ch, do_named_exit, (void *)(long)status);
+	child_wait(&ch, true);
+	if (pol != keep)
+		set_policy(pol);
+	assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
+	assert_int_equal(et_next(h, &si, &ex, 0), 1);
+	assert_int_equal(ex.pid, ch.pid);
+	assert_int_equal(si.si_status, status);
+	assert_int_equal(et_next(h, &si, &ex, 0), 0);
+}
+
 /*
  * ET_OPEN_STORM_BATCH: the reading thread is SCHED_BATCH, reset on fork,
  * from the record that makes a storm (one within wake_us of the last)
  * until a read finds nothing, and SCHED_OTHER otherwise (root clears the
  * flag again); without the flag, or for a thread under another policy,
- * nothing changes. A comm filter keeps other
- * processes' records out; wake_us is long enough for a slow fork.
+ * nothing changes. A comm filter keeps other processes' records out;
+ * wake_us is long enough for a slow fork.
  */
 static void test_storm_batch(void **state)
 {
@@ -582,41 +625,66 @@ static void test_storm_batch(void **state)
 		{ 0, SCHED_OTHER, SCHED_OTHER },
 		{ ET_OPEN_STORM_BATCH, SCHED_IDLE, SCHED_IDLE },
 	};
-	struct sched_param sp = { 0 };
 	struct pollfd pfd;
 	struct et_exit ex;
-	struct child ch;
 	siginfo_t si;
 	struct et *h;
 	size_t c;
-	int i;
 
 	require_bpf();
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		ET_OPTS(o, .flags = ET_OPEN_HOST | cases[c].flags, .wake_us = 500000,
 			.comms = comms, .ncomms = 1);
 
-		assert_int_equal(sched_setscheduler(0, cases[c].before, &sp), 0);
 		h = open_or_fail(&o);
+		/* the first exit is isolated, the second a storm */
+		one_exit_read(h, cases[c].before, 5);
+		assert_int_equal(sched_getscheduler(0), cases[c].before);
+		set_policy(SCHED_OTHER);
+		one_exit_read(h, cases[c].before, 6);
+		assert_int_equal(sched_getscheduler(0), cases[c].storm);
+		/* the timer: a read that finds nothing ends the storm */
 		pfd.fd = et_fd(h);
 		pfd.events = POLLIN;
-		for (i = 0; i < 2; i++) {
-			child_spawn_now(&ch, do_named_exit, (void *)(long)(5 + i));
-			child_wait(&ch, true);
-			assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
-			assert_int_equal(et_next(h, &si, &ex, 0), 1);
-			assert_int_equal(ex.pid, ch.pid);
-			assert_int_equal(et_next(h, &si, &ex, 0), 0);
-			/* the first exit is isolated, the second a storm */
-			assert_int_equal(sched_getscheduler(0), i ? cases[c].storm : cases[c].before);
-		}
-		/* the timer: a read that finds nothing ends the storm */
 		assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
 		assert_int_equal(et_next(h, &si, &ex, 0), 0);
 		assert_int_equal(sched_getscheduler(0), cases[c].before);
 		et_close(h);
+		set_policy(SCHED_OTHER);
 	}
-	assert_int_equal(sched_setscheduler(0, SCHED_OTHER, &sp), 0);
+}
+
+/* The closer runs as SCHED_IDLE, and is left so. */
+static void *close_handle(void *h)
+{
+	struct sched_param sp = { 0 };
+
+	if (sched_setscheduler(0, SCHED_IDLE, &sp))
+		return (void *)-1L;
+	et_close(h);
+	return (void *)(long)policy();
+}
+
+/* et_close() mid-storm, from another thread: the thread that was switched
+ * gets SCHED_OTHER back, the closing one keeps its own policy. */
+static void test_storm_batch_close_elsewhere(void **state)
+{
+	static const char *const comms[] = { "etpollfirst" };
+	ET_OPTS(o, .flags = ET_OPEN_HOST | ET_OPEN_STORM_BATCH, .wake_us = 500000,
+		.comms = comms, .ncomms = 1);
+	pthread_t th;
+	struct et *h;
+	void *closer;
+
+	require_bpf();
+	h = open_or_fail(&o);
+	one_exit_read(h, SCHED_OTHER, 5);
+	one_exit_read(h, SCHED_OTHER, 6);
+	assert_int_equal(policy(), SCHED_BATCH);
+	assert_int_equal(pthread_create(&th, NULL, close_handle, h), 0);
+	assert_int_equal(pthread_join(th, &closer), 0);
+	assert_int_equal((long)closer, SCHED_IDLE);
+	assert_int_equal(sched_getscheduler(0), SCHED_OTHER);
 }
 
 static void test_opts_abi(void **state)
@@ -792,7 +860,8 @@ int main(void)
 		cmocka_unit_test(test_two_threads_two_handles),
 		cmocka_unit_test(test_host_mode),
 		cmocka_unit_test(test_poll_first_with_coalescing),
-		cmocka_unit_test(test_storm_batch),
+		cmocka_unit_test_teardown(test_storm_batch, reset_policy),
+		cmocka_unit_test_teardown(test_storm_batch_close_elsewhere, reset_policy),
 		cmocka_unit_test(test_follow),
 		cmocka_unit_test(test_follow_filtered),
 		cmocka_unit_test(test_follow_not_with_host),
