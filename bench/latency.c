@@ -209,17 +209,23 @@ static void spawner_loop(int req, int resp, int go_r)
 	volatile uint64_t *stamp;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct { int cpu; uint64_t *stamp; } r;
+	struct pollfd pfd = { .fd = go_r, .events = POLLIN };
 	pid_t child = 0;
 	cpu_set_t set;
 	char b;
 
 	while (read(req, &r, sizeof(r)) == sizeof(r)) {
-		/* the last one was reported: reap it before the next */
+		/* the last one was reported: reap it before the next; a go it
+		 * never read (it died first) must not start the next one */
 		if (child > 0)
 			waitpid(child, NULL, 0);
+		while (poll(&pfd, 1, 0) == 1 && read(go_r, &b, 1) == 1)
+			;
 		stamp = r.stamp;
 		child = fork();
 		if (child == 0) {
+			close(req);
+			close(resp);
 			if (ncpu > 1 && r.cpu >= 0) {
 				CPU_ZERO(&set);
 				CPU_SET((r.cpu + 1) % (int)ncpu, &set);
@@ -277,12 +283,21 @@ static void stop_spawner(void)
 static struct stamped stamped_child(volatile uint64_t *stamp)
 {
 	struct { int cpu; uint64_t *stamp; } r = { sched_getcpu(), (uint64_t *)stamp };
+	struct pollfd pfd = { .fd = spawner.resp, .events = POLLIN };
 	struct stamped c;
 
 	if (write(spawner.req, &r, sizeof(r)) != sizeof(r))
 		die("spawner request");
-	if (read(spawner.resp, &c.pid, sizeof(c.pid)) != sizeof(c.pid) || c.pid < 0)
+	errno = ETIMEDOUT;
+	if (poll(&pfd, 1, WAIT_MS) != 1)
+		die("spawner");
+	errno = EPIPE;	/* EOF: the spawner is gone */
+	if (read(spawner.resp, &c.pid, sizeof(c.pid)) != sizeof(c.pid))
+		die("spawner");
+	if (c.pid < 0) {
+		errno = EAGAIN;
 		die("spawner fork");
+	}
 	return c;
 }
 
@@ -366,10 +381,12 @@ static int run_pidfd(int n, long mb)
 	uint64_t t;
 	int i, ret;
 
-	stamps = map_stamps(n);
+	stamps = map_stamps(n + 1);
 	start_spawner(mb);
-	for (i = 0; i < n; i++) {
-		c = stamped_child(&stamps[i]);
+	/* i = -1: a warm-up, not recorded (like the tracers' wait_ready():
+	 * the first pass faults in what the spawner's fork write-protected) */
+	for (i = -1; i < n; i++) {
+		c = stamped_child(&stamps[i < 0 ? n : i]);
 		pfd.fd = (int)syscall(SYS_pidfd_open, c.pid, 0);
 		if (pfd.fd < 0)
 			die("pidfd_open");
@@ -380,7 +397,8 @@ static int run_pidfd(int n, long mb)
 			errno = ret < 0 ? errno : ETIMEDOUT;
 			die("poll");
 		}
-		record((double)(t - stamps[i]) / 1e3);
+		if (i >= 0)
+			record((double)(t - stamps[i]) / 1e3);
 		close(pfd.fd);
 	}
 	stop_spawner();
@@ -399,13 +417,13 @@ static int run_lib(int n, long mb)
 	uint64_t t;
 	int i, ret;
 
-	stamps = map_stamps(n);
+	stamps = map_stamps(n + 1);
 	start_spawner(mb);
 	h = et_open(NULL);
 	if (!h)
 		die("et_open");
-	for (i = 0; i < n; i++) {
-		c = stamped_child(&stamps[i]);
+	for (i = -1; i < n; i++) {	/* -1: a warm-up, as in run_pidfd() */
+		c = stamped_child(&stamps[i < 0 ? n : i]);
 		ret = et_watch(h, c.pid);
 		if (ret < 0) {
 			errno = -ret;
@@ -418,7 +436,8 @@ static int run_lib(int n, long mb)
 			errno = ret < 0 ? -ret : ETIMEDOUT;
 			die("et_wait");
 		}
-		record((double)(t - stamps[i]) / 1e3);
+		if (i >= 0)
+			record((double)(t - stamps[i]) / 1e3);
 	}
 	stop_spawner();
 	et_close(h);
@@ -468,6 +487,9 @@ int main(int argc, char **argv)
 	int n = 300, field = 2, startup = 0, i, ret;
 	long mb = 0;
 
+	/* a spawner or tracer gone: an error to report (die() keeps the
+	 * samples), not a silent death */
+	signal(SIGPIPE, SIG_IGN);
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-n") && i + 1 < argc) {
 			n = atoi(argv[++i]);

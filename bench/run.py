@@ -171,7 +171,7 @@ def overhead(tracers, extra):
     ratios = {t.name: [] for t in tracers}
     lost = {t.name: [] for t in tracers}
     cpu = {t.name: [] for t in tracers}
-    bpf = {t.name: [] for t in tracers}	# exittrace's exit program, us per exit
+    bpf = {t.name: [] for t in tracers}	# exittrace's BPF programs, us per exit of the load
     tick = os.sysconf("SC_CLK_TCK")
     base_all = []
     for r in range(ROUNDS + EXTRA_ROUNDS):
