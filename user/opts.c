@@ -45,7 +45,8 @@ const char opts_usage[] =
 "                          (always in JSON)\n"
 "  -o, --output FILE       write reports to FILE (default: stdout; stderr with CMD)\n"
 "  -j, --json              JSON lines instead of text\n"
-"      --ringbuf-size KIB  BPF ring buffer size in KiB, a power of 2 (default 512)\n"
+"      --ringbuf-size KIB  BPF ring buffer size in KiB, a power of 2 (default 512;\n"
+"                          2048 with -j or -r, whose records are larger)\n"
 "      --max-targets N     room in the kernel's target set (default: twice the\n"
 "                          PIDs given, at least 64; 65536 when following)\n"
 "      --coalesce-us USEC  in an exit storm, wake up about once every USEC\n"
@@ -360,6 +361,8 @@ static int check(struct opts *o, char *err, size_t errlen)
 		return fail(err, errlen, -EINVAL, "--any needs -p PID or a command");
 	if (o->output && !*o->output)
 		return fail(err, errlen, -EINVAL, "invalid output file '': empty");
+	if (!o->ringbuf_kib)
+		o->ringbuf_kib = o->json || o->rusage ? OPTS_RINGBUF_EXT_KIB : OPTS_RINGBUF_KIB;
 	return 0;
 }
 

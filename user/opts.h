@@ -18,7 +18,7 @@ struct opts {
 	bool help;		/* -h */
 	bool version;		/* -V */
 	uint64_t timeout_ns;	/* --timeout, 0: none */
-	unsigned int ringbuf_kib; /* --ringbuf-size, 0: default */
+	unsigned int ringbuf_kib; /* --ringbuf-size, or the default for -j / -r */
 	unsigned int max_targets; /* --max-targets, 0: default */
 	unsigned int coalesce_us; /* --coalesce-us */
 	unsigned int attach;	/* --attach: ET_ATTACH_* */
@@ -44,6 +44,10 @@ struct opts {
 #define OPTS_ERR_LEN 256
 
 #define OPTS_COALESCE_US 1000
+/* The ring's default size: JSON and -r send rusage, in records 3.5 times
+ * larger; the ring holds as many of them, as long a stall, as of text's. */
+#define OPTS_RINGBUF_KIB 512
+#define OPTS_RINGBUF_EXT_KIB 2048
 
 /*
  * Parse argv into o (which the caller zeroes; defaults are set here). pid_max bounds -p. Returns 0,

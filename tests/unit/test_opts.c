@@ -144,6 +144,19 @@ static void test_ringbuf(void **state)
 	assert_int_equal(parse(&o, err, "--ringbuf-size", "4096", NULL), 0);
 	assert_int_equal(o.ringbuf_kib, 4096);
 	opts_free(&o);
+	/* defaults: larger for the larger records of JSON and -r */
+	assert_int_equal(parse(&o, err, NULL), 0);
+	assert_int_equal(o.ringbuf_kib, 512);
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "-j", NULL), 0);
+	assert_int_equal(o.ringbuf_kib, 2048);
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "-r", NULL), 0);
+	assert_int_equal(o.ringbuf_kib, 2048);
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "-j", "--ringbuf-size", "64", NULL), 0);
+	assert_int_equal(o.ringbuf_kib, 64);
+	opts_free(&o);
 	assert_int_equal(parse(&o, err, "--ringbuf-size", "1000", NULL), -EINVAL);
 	assert_int_equal(parse(&o, err, "--ringbuf-size", "2", NULL), -EINVAL);
 	assert_int_equal(parse(&o, err, "--ringbuf-size", "-4", NULL), -EINVAL);
