@@ -37,6 +37,7 @@ N_EXITS = int(os.environ.get("BENCH_EXITS", "40000"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 MODE = os.environ.get("BENCH_MODE", "vfork")
 LAT_N = int(os.environ.get("BENCH_LATENCY_EXITS", "300"))
+LAT_CHUNKS = 5
 # the second latency series: children that exit with this much memory
 LAT_MB = int(os.environ.get("BENCH_LATENCY_MB", "64"))
 
@@ -204,9 +205,9 @@ def overhead(tracers, extra):
     return base_all, ratios, lost, cpu, bpf
 
 
-def latency(name, argv, field, mb=0):
-    """argv None: poll() on a pidfd; "lib": libexittrace in-process"""
-    cmd = [LATENCY, "-n", str(LAT_N), "-m", str(mb)]
+def latency(name, argv, field, mb=0, n=LAT_N):
+    """n samples; argv None: poll() on a pidfd; "lib": libexittrace in-process"""
+    cmd = [LATENCY, "-n", str(n), "-m", str(mb)]
     if argv is None:
         cmd.append("--pidfd")
     elif argv == "lib":
@@ -215,8 +216,8 @@ def latency(name, argv, field, mb=0):
         cmd += ["-k", str(field), "--"] + argv
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
     xs = [float(x) for x in r.stdout.split()]
-    if r.returncode or len(xs) < LAT_N:
-        log(f"  latency {name}: {len(xs)}/{LAT_N} samples: {r.stderr.strip()}")
+    if r.returncode or len(xs) < n:
+        log(f"  latency {name}: {len(xs)}/{n} samples: {r.stderr.strip()}")
     return xs
 
 
@@ -353,21 +354,28 @@ def bench(sleeper_pid):
     log("overhead:")
     base, ratios, lost, cpu, bpf = overhead(tracers, tracers[:3])
 
+    # Each mode's samples in LAT_CHUNKS runs, modes in a rotating order:
+    # a noisy spell of this VM (they last seconds) falls on all of them,
+    # not on whichever mode's block it hits.
+    modes = [
+        ("pidfd poll", None, 0),
+        ("libexittrace", "lib", 0),
+        ("exittrace text", [ET], 2),
+        ("exittrace json", [ET, "-j"], "json"),
+        ("exitsnoop", ["stdbuf", "-oL", "exitsnoop"], 2),
+        ("bpftrace", ["stdbuf", "-oL", "bpftrace", "-e", BPFTRACE_PROG], 1),
+        ("forkstat", ["stdbuf", "-oL", "forkstat", "-e", "exit"], 3),
+    ]
     lat = {}
     for mb in sorted({0, LAT_MB}):
         log(f"latency, children with {mb} MB:")
         sfx = f", {mb} MB" if mb else ""
-        lat.update({
-            "pidfd poll" + sfx: latency("pidfd", None, 0, mb),
-            "libexittrace" + sfx: latency("libexittrace", "lib", 0, mb),
-            "exittrace text" + sfx: latency("exittrace text", [ET], 2, mb),
-            "exittrace json" + sfx: latency("exittrace json", [ET, "-j"], "json", mb),
-            "exitsnoop" + sfx: latency("exitsnoop", ["stdbuf", "-oL", "exitsnoop"], 2, mb),
-            "bpftrace" + sfx: latency("bpftrace", ["stdbuf", "-oL", "bpftrace", "-e",
-                                                   BPFTRACE_PROG], 1, mb),
-            "forkstat" + sfx: latency("forkstat", ["stdbuf", "-oL", "forkstat", "-e", "exit"],
-                                      3, mb),
-        })
+        for name, _, _ in modes:
+            lat[name + sfx] = []
+        for c in range(LAT_CHUNKS):
+            n = LAT_N // LAT_CHUNKS + (1 if c < LAT_N % LAT_CHUNKS else 0)
+            for name, argv, field in modes[c % len(modes):] + modes[:c % len(modes)]:
+                lat[name + sfx] += latency(name, argv, field, mb, n)
     log("start-up:")
     start = {"exittrace": startup([ET]),
              "exitsnoop": startup(["stdbuf", "-oL", "exitsnoop"])}
