@@ -362,6 +362,7 @@ def bench(sleeper_pid):
         ("libexittrace", "lib", 0),
         ("exittrace text", [ET], 2),
         ("exittrace json", [ET, "-j"], "json"),
+        ("exittrace text --realtime", [ET, "--realtime"], 2),
         ("exitsnoop", ["stdbuf", "-oL", "exitsnoop"], 2),
         ("bpftrace", ["stdbuf", "-oL", "bpftrace", "-e", BPFTRACE_PROG], 1),
         ("forkstat", ["stdbuf", "-oL", "forkstat", "-e", "exit"], 3),

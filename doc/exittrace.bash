@@ -43,6 +43,6 @@ _exittrace()
 	esac
 	COMPREPLY=($(compgen -W "-p --pid -f --follow -T --threads -x --failed --comm -u --uid
 		--cgroup --container --pidns --any -n --count --timeout --summary -r --rusage -o --output -j --json --ringbuf-size
-		--max-targets --coalesce-us --attach -v --verbose -h --help -V --version --" -- "$cur"))
+		--max-targets --coalesce-us --realtime --attach -v --verbose -h --help -V --version --" -- "$cur"))
 }
 complete -F _exittrace exittrace

@@ -68,15 +68,16 @@ extern "C" {
 #define ET_OPEN_STORM_BATCH (1U << 7) /* in an exit storm (see wake_us), the thread
 				   * that reads runs as SCHED_BATCH: its wakeups wait
 				   * for the CPU instead of preempting the workload;
-				   * SCHED_OTHER again when a later et_next() or
-				   * et_wait() finds the storm over, et_next() returns
-				   * -ECHILD, or et_close() (a caller who stops
-				   * reading mid-storm stays SCHED_BATCH until then,
-				   * across exec() too). Only a thread under plain
-				   * SCHED_OTHER is switched; a process it forks in a
-				   * storm starts as SCHED_OTHER (SCHED_RESET_ON_FORK,
-				   * which a thread without CAP_SYS_NICE keeps);
-				   * since 0.4 */
+				   * its own policy and priority again when a later
+				   * et_next() or et_wait() finds the storm over,
+				   * et_next() returns -ECHILD, or et_close() (a
+				   * caller who stops reading mid-storm stays
+				   * SCHED_BATCH until then, across exec() too).
+				   * Switched: SCHED_OTHER, and SCHED_FIFO / SCHED_RR
+				   * if the thread may set that again (CAP_SYS_NICE
+				   * or RLIMIT_RTPRIO). A process it forks in a storm
+				   * starts as SCHED_OTHER (SCHED_RESET_ON_FORK, which
+				   * a thread without CAP_SYS_NICE keeps); since 0.4 */
 #define ET_OPEN_FOLLOW	(1U << 3) /* watch the descendants of watched processes too: each
 				   * child they fork from now on joins, in the kernel,
 				   * before it runs (ET_EXIT_FOLLOWED); not with

@@ -24,6 +24,8 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <linux/capability.h>
 #include <linux/perf_event.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -117,7 +119,8 @@ struct et {
 	bool idle;		/* reader_idle set: the kernel wakes us */
 	bool pidfds_out;	/* a storm: targets' pidfds out of et_fd() */
 	bool batched;		/* a storm: the reading thread is SCHED_BATCH */
-	int reset_on_fork;	/* ... and had SCHED_RESET_ON_FORK before */
+	int batch_policy;	/* ... and its policy and priority before */
+	struct sched_param batch_param;
 	pid_t batch_pid, batch_tid;	/* ... that thread */
 	bool batch_tried;	/* this storm: asked already */
 	const uint64_t *cons_pos, *prod_pos;	/* the ring's positions, mapped read-only */
@@ -662,14 +665,28 @@ static bool pidfds_in_fd(struct et *h, bool in)
 	return true;
 }
 
+/* Whether this thread may set a real-time priority prio again. */
+static bool may_set_rt(int prio)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+	struct rlimit rl;
+
+	if (!syscall(SYS_capget, &hdr, data) &&
+	    (data[CAP_SYS_NICE / 32].effective & (1U << (CAP_SYS_NICE % 32))))
+		return true;
+	return !getrlimit(RLIMIT_RTPRIO, &rl) && rl.rlim_cur >= (rlim_t)prio;
+}
+
 /*
  * ET_OPEN_STORM_BATCH: in a storm the reading thread runs as SCHED_BATCH,
  * so that its wakeups on the timer wait for the running task to block (or
- * for its slice) instead of preempting it; back to SCHED_OTHER when it has
- * caught up, before it sleeps, so that an exit after a quiet spell is read
- * at once. A thread under another policy (real time, SCHED_IDLE, already
- * SCHED_BATCH) is left as it is. Switching between the two needs no
- * privilege and keeps the nice value. With SCHED_RESET_ON_FORK, a process
+ * for its slice) instead of preempting it; back to its own policy and
+ * priority when it has caught up, before it sleeps, so that an exit after
+ * a quiet spell is read at once. Switched: SCHED_OTHER (no privilege
+ * needed either way), and SCHED_FIFO or SCHED_RR if the thread may come
+ * back (CAP_SYS_NICE, or RLIMIT_RTPRIO); left as it is: SCHED_IDLE,
+ * already SCHED_BATCH, SCHED_DEADLINE. With SCHED_RESET_ON_FORK, a process
  * the thread forks in a storm starts as SCHED_OTHER; only a privileged
  * thread (CAP_SYS_NICE) may clear that flag again, so others keep it.
  */
@@ -677,7 +694,7 @@ static void storm_policy(struct et *h, bool storm)
 {
 	struct sched_param sp = { 0 };
 	pid_t tid;
-	int pol;
+	int pol, base;
 
 	if (!(h->flags & ET_OPEN_STORM_BATCH))
 		return;
@@ -693,8 +710,9 @@ static void storm_policy(struct et *h, bool storm)
 		if (getpid() != h->batch_pid || syscall(SYS_tgkill, h->batch_pid, tid, 0) ||
 		    (sched_getscheduler(tid) & ~SCHED_RESET_ON_FORK) != SCHED_BATCH)
 			return;
-		if (sched_setscheduler(tid, SCHED_OTHER | h->reset_on_fork, &sp))
-			sched_setscheduler(tid, SCHED_OTHER | SCHED_RESET_ON_FORK, &sp);
+		if (sched_setscheduler(tid, h->batch_policy, &h->batch_param))
+			sched_setscheduler(tid, h->batch_policy | SCHED_RESET_ON_FORK,
+					   &h->batch_param);
 		return;
 	}
 	/* once per storm: a thread left alone is not asked again */
@@ -702,13 +720,18 @@ static void storm_policy(struct et *h, bool storm)
 		return;
 	h->batch_tried = true;
 	pol = sched_getscheduler(0);
-	if ((pol & ~SCHED_RESET_ON_FORK) == SCHED_OTHER &&
-	    !sched_setscheduler(0, SCHED_BATCH | SCHED_RESET_ON_FORK, &sp)) {
-		h->reset_on_fork = pol & SCHED_RESET_ON_FORK;
-		h->batch_pid = getpid();
-		h->batch_tid = (pid_t)syscall(SYS_gettid);
-		h->batched = true;
-	}
+	base = pol & ~SCHED_RESET_ON_FORK;
+	if (pol < 0 || sched_getparam(0, &h->batch_param))
+		return;
+	if (base != SCHED_OTHER &&
+	    !((base == SCHED_FIFO || base == SCHED_RR) && may_set_rt(h->batch_param.sched_priority)))
+		return;
+	if (sched_setscheduler(0, SCHED_BATCH | SCHED_RESET_ON_FORK, &sp))
+		return;
+	h->batch_policy = pol;
+	h->batch_pid = getpid();
+	h->batch_tid = (pid_t)syscall(SYS_gettid);
+	h->batched = true;
 }
 
 static bool pace(struct et *h)

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,13 +169,14 @@ static int check_privileges(bool targets)
  * CAP_SYS_PTRACE (a zombie's status in /proc/PID/stat),
  * CAP_DAC_READ_SEARCH (cgroup paths, by open_by_handle_at()) and, with
  * CMD, CAP_KILL (CMD may have become another user: forwarded signals and
- * --timeout must still reach it). From the bounding set too, where
+ * --timeout must still reach it); with --realtime, CAP_SYS_NICE (SCHED_FIFO
+ * again after a storm's SCHED_BATCH). From the bounding set too, where
  * CAP_SETPCAP allows; and no privilege can be gained by exec. CMD, started
  * before, keeps its own.
  */
 #define KEEP_CAPS ((1ULL << CAP_BPF) | (1ULL << CAP_SYS_PTRACE) | (1ULL << CAP_DAC_READ_SEARCH))
 
-static int drop_capabilities(bool command)
+static int drop_capabilities(bool command, bool realtime)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
@@ -192,7 +194,8 @@ static int drop_capabilities(bool command)
 	if (syscall(SYS_capget, &hdr, data))
 		return -errno;
 	have = (unsigned long long)data[1].permitted << 32 | data[0].permitted;
-	keep = KEEP_CAPS | (command ? 1ULL << CAP_KILL : 0);
+	keep = KEEP_CAPS | (command ? 1ULL << CAP_KILL : 0) |
+	       (realtime ? 1ULL << CAP_SYS_NICE : 0);
 	if (!(have & (1ULL << CAP_BPF)))
 		keep |= 1ULL << CAP_SYS_ADMIN;
 	keep &= have;
@@ -980,8 +983,19 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* --realtime: the wakeup for an exit preempts whatever runs on that
+	 * CPU (a process tearing down its memory, say) instead of waiting for
+	 * it; the storms' SCHED_BATCH still comes and goes */
+	if (c->o.realtime) {
+		struct sched_param sp = { .sched_priority = 1 };
+
+		if (sched_setscheduler(0, SCHED_FIFO, &sp)) {
+			err("--realtime: cannot run as SCHED_FIFO: %s", strerror(errno));
+			goto cleanup;
+		}
+	}
 	{
-		int r = drop_capabilities(c->cmd.pid > 0);
+		int r = drop_capabilities(c->cmd.pid > 0, c->o.realtime);
 
 		if (r) {
 			err("dropping capabilities: %s", strerror(-r));

@@ -54,6 +54,9 @@ const char opts_usage[] =
 "                          at once), as SCHED_BATCH: without preempting the\n"
 "                          workload; 0: at every record that finds exittrace\n"
 "                          caught up\n"
+"      --realtime          wait as SCHED_FIFO (priority 1), so that an exit is\n"
+"                          read at once even on a busy CPU (storms: still\n"
+"                          SCHED_BATCH); keeps CAP_SYS_NICE for that\n"
 "      --attach MODE       raw_tp (fast start, the default when it works),\n"
 "                          tp_btf (libbpf reads all kernel BTF: ~40 ms more),\n"
 "                          or tracepoint (classic, its id from tracefs: exits only,\n"
@@ -368,7 +371,7 @@ static int check(struct opts *o, char *err, size_t errlen)
 
 enum {
 	OPT_TIMEOUT = 256, OPT_RINGBUF, OPT_MAX_TARGETS, OPT_COALESCE, OPT_ATTACH, OPT_COMM,
-	OPT_ANY, OPT_SUMMARY, OPT_CGROUP, OPT_CONTAINER, OPT_PIDNS,
+	OPT_ANY, OPT_SUMMARY, OPT_CGROUP, OPT_CONTAINER, OPT_PIDNS, OPT_REALTIME,
 };
 
 static const struct option long_opts[] = {
@@ -381,6 +384,7 @@ static const struct option long_opts[] = {
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "pidns", required_argument, NULL, OPT_PIDNS },
+	{ "realtime", no_argument, NULL, OPT_REALTIME },
 	{ "any", no_argument, NULL, OPT_ANY },
 	{ "count", required_argument, NULL, 'n' },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
@@ -439,6 +443,9 @@ int opts_parse(struct opts *o, int argc, char *const argv[], long pid_max, char 
 			break;
 		case OPT_ANY:
 			o->any = true;
+			break;
+		case OPT_REALTIME:
+			o->realtime = true;
 			break;
 		case 'n':
 			ret = parse_count(o, optarg, err, errlen);

@@ -25,6 +25,7 @@ struct opts {
 	bool follow;		/* -f */
 	bool any;		/* --any */
 	bool summary;		/* --summary */
+	bool realtime;		/* --realtime */
 	bool rusage;		/* -r */
 	uint64_t count;		/* -n, 0: no limit */
 	const char *output;	/* -o FILE, NULL: default */

@@ -1297,15 +1297,19 @@ static int wait_policy(pid_t pid, int policy)
 /*
  * In a storm exittrace runs as SCHED_BATCH (reset on fork), so that its
  * reads on the timer wait for the CPU instead of preempting the workload;
- * once a read finds nothing, SCHED_OTHER again (exittrace has dropped
- * CAP_SYS_NICE by then, so it keeps the reset-on-fork flag), and the next
- * storm is SCHED_BATCH again. With a 1 s interval: A ends alone (read at
- * once), B ends soon after (read at once too, and a storm starts: the
- * timer is armed for 1 s).
+ * once a read finds nothing, its own policy again (SCHED_OTHER: exittrace
+ * has dropped CAP_SYS_NICE by then, so it keeps the reset-on-fork flag;
+ * with --realtime, SCHED_FIFO 1, which it keeps CAP_SYS_NICE for), and
+ * the next storm is SCHED_BATCH again. With a 1 s interval: A ends alone
+ * (read at once), B ends soon after (read at once too, and a storm
+ * starts: the timer is armed for 1 s).
  */
-static void test_storm_runs_batch(void **state)
+static void storm_policy_rounds(bool realtime)
 {
-	const char *argv[] = { "-j", "--coalesce-us", "1000000", "--comm", "etstorm", NULL };
+	const char *argv[] = { "-j", "--coalesce-us", "1000000", "--comm", "etstorm",
+			       realtime ? "--realtime" : NULL, NULL };
+	int idle = realtime ? SCHED_FIFO : SCHED_OTHER;
+	struct sched_param sp;
 	struct child a, b;
 	struct tracer tr;
 	json_object *ev;
@@ -1314,7 +1318,7 @@ static void test_storm_runs_batch(void **state)
 	require_bpf();
 	tracer_spawn(&tr, argv);
 	tracer_start_wait(&tr);
-	assert_int_equal(sched_getscheduler(tr.pid), SCHED_OTHER);
+	assert_int_equal(sched_getscheduler(tr.pid), idle);
 	for (round = 0; round < 2; round++) {
 		child_spawn(&a, do_named_exit, (void *)1L);
 		child_spawn(&b, do_named_exit, (void *)2L);
@@ -1331,11 +1335,23 @@ static void test_storm_runs_batch(void **state)
 		json_object_put(ev);
 		assert_int_equal(sched_getscheduler(tr.pid), SCHED_BATCH | SCHED_RESET_ON_FORK);
 		/* the storm ends on the timer, 1 s after B */
-		assert_int_equal(wait_policy(tr.pid, SCHED_OTHER), SCHED_OTHER);
+		assert_int_equal(wait_policy(tr.pid, idle), idle);
+		assert_int_equal(sched_getparam(tr.pid, &sp), 0);
+		assert_int_equal(sp.sched_priority, realtime ? 1 : 0);
 	}
 	kill(tr.pid, SIGTERM);
 	tracer_wait(&tr, T_TIMEOUT_MS);
 	tracer_close(&tr);
+}
+
+static void test_storm_runs_batch(void **state)
+{
+	storm_policy_rounds(false);
+}
+
+static void test_realtime_storm_runs_batch(void **state)
+{
+	storm_policy_rounds(true);
 }
 
 int main(void)
@@ -1356,6 +1372,7 @@ int main(void)
 		cmocka_unit_test(test_storm_few_wakeups),
 		cmocka_unit_test(test_storm_of_targets_few_wakeups),
 		cmocka_unit_test(test_storm_runs_batch),
+		cmocka_unit_test(test_realtime_storm_runs_batch),
 		cmocka_unit_test(test_attach_modes),
 		cmocka_unit_test(test_idle_makes_no_syscalls),
 		cmocka_unit_test(test_comm_escaping),

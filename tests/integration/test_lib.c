@@ -571,7 +571,7 @@ static int policy(void)
 
 static void set_policy(int pol)
 {
-	struct sched_param sp = { 0 };
+	struct sched_param sp = { .sched_priority = pol == SCHED_FIFO || pol == SCHED_RR };
 
 	assert_int_equal(sched_setscheduler(0, pol, &sp), 0);
 }
@@ -609,9 +609,9 @@ static void one_exit_read(struct et *h, int pol, int status)
 /*
  * ET_OPEN_STORM_BATCH: the reading thread is SCHED_BATCH, reset on fork,
  * from the record that makes a storm (one within wake_us of the last)
- * until a read finds nothing, and SCHED_OTHER otherwise (root clears the
- * flag again); without the flag, or for a thread under another policy,
- * nothing changes. A comm filter keeps other processes' records out;
+ * until a read finds nothing, and its own policy otherwise (root clears
+ * the flag again; a real-time thread gets its priority back); without the
+ * flag, or for a thread under SCHED_IDLE, nothing changes. A comm filter keeps other processes' records out;
  * wake_us is long enough for a slow fork.
  */
 static void test_storm_batch(void **state)
@@ -624,7 +624,10 @@ static void test_storm_batch(void **state)
 		{ ET_OPEN_STORM_BATCH, SCHED_OTHER, SCHED_BATCH | SCHED_RESET_ON_FORK },
 		{ 0, SCHED_OTHER, SCHED_OTHER },
 		{ ET_OPEN_STORM_BATCH, SCHED_IDLE, SCHED_IDLE },
+		/* real time, which root may set again: switched, and back */
+		{ ET_OPEN_STORM_BATCH, SCHED_FIFO, SCHED_BATCH | SCHED_RESET_ON_FORK },
 	};
+	struct sched_param param;
 	struct pollfd pfd;
 	struct et_exit ex;
 	siginfo_t si;
@@ -649,6 +652,8 @@ static void test_storm_batch(void **state)
 		assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
 		assert_int_equal(et_next(h, &si, &ex, 0), 0);
 		assert_int_equal(sched_getscheduler(0), cases[c].before);
+		assert_int_equal(sched_getparam(0, &param), 0);
+		assert_int_equal(param.sched_priority, cases[c].before == SCHED_FIFO);
 		et_close(h);
 		set_policy(SCHED_OTHER);
 	}

@@ -249,9 +249,12 @@ static void test_tree_options(void **state)
 
 	assert_int_equal(parse(&o, err, "-f", "-p", "7", "--any", "--summary", "-n", "3",
 			       "-o", "/tmp/x", NULL), 0);
-	assert_true(o.follow && o.any && o.summary);
+	assert_true(o.follow && o.any && o.summary && !o.realtime);
 	assert_int_equal(o.count, 3);
 	assert_string_equal(o.output, "/tmp/x");
+	opts_free(&o);
+	assert_int_equal(parse(&o, err, "--realtime", NULL), 0);
+	assert_true(o.realtime);
 	opts_free(&o);
 	assert_int_equal(parse(&o, err, "-f", NULL), -EINVAL);
 	assert_non_null(strstr(err, "-f needs"));
