@@ -665,14 +665,19 @@ static bool pidfds_in_fd(struct et *h, bool in)
 	return true;
 }
 
-/* Whether this thread may set a real-time priority prio again. */
+/* Whether this thread may set a real-time priority prio again: a guess
+ * (cgroups and LSMs may still refuse), so the restore has a fallback.
+ * CAP_SYS_NICE counts in the initial user namespace only, as the kernel
+ * has it (0xEFFFFFFD: PROC_USER_INIT_INO). */
 static bool may_set_rt(int prio)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = { 0 };
 	struct rlimit rl;
+	struct stat st;
 
-	if (!syscall(SYS_capget, &hdr, data) &&
+	if (!stat("/proc/self/ns/user", &st) && st.st_ino == 0xEFFFFFFDU &&
+	    !syscall(SYS_capget, &hdr, data) &&
 	    (data[CAP_SYS_NICE / 32].effective & (1U << (CAP_SYS_NICE % 32))))
 		return true;
 	return !getrlimit(RLIMIT_RTPRIO, &rl) && rl.rlim_cur >= (rlim_t)prio;
@@ -692,7 +697,7 @@ static bool may_set_rt(int prio)
  */
 static void storm_policy(struct et *h, bool storm)
 {
-	struct sched_param sp = { 0 };
+	struct sched_param sp = { 0 }, param;
 	pid_t tid;
 	int pol, base;
 
@@ -710,9 +715,13 @@ static void storm_policy(struct et *h, bool storm)
 		if (getpid() != h->batch_pid || syscall(SYS_tgkill, h->batch_pid, tid, 0) ||
 		    (sched_getscheduler(tid) & ~SCHED_RESET_ON_FORK) != SCHED_BATCH)
 			return;
-		if (sched_setscheduler(tid, h->batch_policy, &h->batch_param))
-			sched_setscheduler(tid, h->batch_policy | SCHED_RESET_ON_FORK,
-					   &h->batch_param);
+		/* its own; or with reset-on-fork, which it may not clear;
+		 * or, a real-time priority refused after all, SCHED_OTHER
+		 * rather than SCHED_BATCH for good */
+		if (sched_setscheduler(tid, h->batch_policy, &h->batch_param) &&
+		    sched_setscheduler(tid, h->batch_policy | SCHED_RESET_ON_FORK,
+				       &h->batch_param))
+			sched_setscheduler(tid, SCHED_OTHER | SCHED_RESET_ON_FORK, &sp);
 		return;
 	}
 	/* once per storm: a thread left alone is not asked again */
@@ -721,14 +730,15 @@ static void storm_policy(struct et *h, bool storm)
 	h->batch_tried = true;
 	pol = sched_getscheduler(0);
 	base = pol & ~SCHED_RESET_ON_FORK;
-	if (pol < 0 || sched_getparam(0, &h->batch_param))
+	if (pol < 0 || sched_getparam(0, &param))
 		return;
 	if (base != SCHED_OTHER &&
-	    !((base == SCHED_FIFO || base == SCHED_RR) && may_set_rt(h->batch_param.sched_priority)))
+	    !((base == SCHED_FIFO || base == SCHED_RR) && may_set_rt(param.sched_priority)))
 		return;
 	if (sched_setscheduler(0, SCHED_BATCH | SCHED_RESET_ON_FORK, &sp))
 		return;
 	h->batch_policy = pol;
+	h->batch_param = param;
 	h->batch_pid = getpid();
 	h->batch_tid = (pid_t)syscall(SYS_gettid);
 	h->batched = true;

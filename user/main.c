@@ -990,7 +990,9 @@ int main(int argc, char **argv)
 		struct sched_param sp = { .sched_priority = 1 };
 
 		if (sched_setscheduler(0, SCHED_FIFO, &sp)) {
-			err("--realtime: cannot run as SCHED_FIFO: %s", strerror(errno));
+			err("--realtime: cannot run as SCHED_FIFO: %s (it takes CAP_SYS_NICE "
+			    "or RLIMIT_RTPRIO, and real-time time in this cgroup)",
+			    strerror(errno));
 			goto cleanup;
 		}
 	}
