@@ -193,10 +193,6 @@ static volatile uint64_t *map_stamps(int n)
  * child on another CPU than the consumer (pinned there), as a watched
  * service would be, not wherever the wakeup by go() happens to put it.
  */
-struct stamped {
-	pid_t pid;
-};
-
 static struct {
 	pid_t pid;
 	int req, resp, go;	/* consumer's ends */
@@ -280,11 +276,12 @@ static void stop_spawner(void)
 	waitpid(spawner.pid, NULL, 0);
 }
 
-static struct stamped stamped_child(volatile uint64_t *stamp)
+/* A new child (its pid), waiting for go(). */
+static pid_t stamped_child(volatile uint64_t *stamp)
 {
 	struct { int cpu; uint64_t *stamp; } r = { sched_getcpu(), (uint64_t *)stamp };
 	struct pollfd pfd = { .fd = spawner.resp, .events = POLLIN };
-	struct stamped c;
+	pid_t pid;
 
 	if (write(spawner.req, &r, sizeof(r)) != sizeof(r))
 		die("spawner request");
@@ -292,21 +289,20 @@ static struct stamped stamped_child(volatile uint64_t *stamp)
 	if (poll(&pfd, 1, WAIT_MS) != 1)
 		die("spawner");
 	errno = EPIPE;	/* EOF: the spawner is gone */
-	if (read(spawner.resp, &c.pid, sizeof(c.pid)) != sizeof(c.pid))
+	if (read(spawner.resp, &pid, sizeof(pid)) != sizeof(pid))
 		die("spawner");
-	if (c.pid < 0) {
+	if (pid < 0) {
 		errno = EAGAIN;
 		die("spawner fork");
 	}
-	return c;
+	return pid;
 }
 
-/* Exactly one child waits on the go pipe at a time. */
-static void go(struct stamped *c)
+/* Exactly one child waits on the go pipe at a time: the last one made. */
+static void go(void)
 {
 	char b = 0;
 
-	(void)c;
 	if (write(spawner.go, &b, 1) != 1)
 		die("write");
 }
@@ -316,13 +312,13 @@ static int wait_ready(struct reader *r, int field, volatile uint64_t *scratch)
 {
 	char line[4096];
 	uint64_t end = now_ns() + 20ULL * 1000000000ULL;
-	struct stamped c;
+	pid_t child;
 
 	while (now_ns() < end) {
-		c = stamped_child(scratch);
-		go(&c);
+		child = stamped_child(scratch);
+		go();
 		while (read_line(r, 200, line, sizeof(line)))
-			if (line_pid(line, field) == c.pid)
+			if (line_pid(line, field) == child)
 				return 0;
 	}
 	return -1;
@@ -333,7 +329,7 @@ static int run_tracer(int n, int field, long mb, char **argv)
 	volatile uint64_t *stamps;
 	struct reader r = { 0 };
 	char line[4096];
-	struct stamped c;
+	pid_t child;
 	uint64_t t, end;
 	pid_t tracer;
 	int i, misses = 0;
@@ -348,8 +344,8 @@ static int run_tracer(int n, int field, long mb, char **argv)
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
-		c = stamped_child(&stamps[i]);
-		go(&c);
+		child = stamped_child(&stamps[i]);
+		go();
 		/* other processes' lines may come: one deadline per sample */
 		end = now_ns() + (uint64_t)WAIT_MS * 1000000ULL;
 		for (;;) {
@@ -360,7 +356,7 @@ static int run_tracer(int n, int field, long mb, char **argv)
 				break;
 			}
 			t = now_ns();
-			if (line_pid(line, field) == c.pid) {
+			if (line_pid(line, field) == child) {
 				record((double)(t - stamps[i]) / 1e3);
 				break;
 			}
@@ -377,7 +373,7 @@ static int run_pidfd(int n, long mb)
 {
 	volatile uint64_t *stamps;
 	struct pollfd pfd = { .events = POLLIN };
-	struct stamped c;
+	pid_t child;
 	uint64_t t;
 	int i, ret;
 
@@ -386,11 +382,11 @@ static int run_pidfd(int n, long mb)
 	/* i = -1: a warm-up, not recorded (like the tracers' wait_ready():
 	 * the first pass faults in what the spawner's fork write-protected) */
 	for (i = -1; i < n; i++) {
-		c = stamped_child(&stamps[i < 0 ? n : i]);
-		pfd.fd = (int)syscall(SYS_pidfd_open, c.pid, 0);
+		child = stamped_child(&stamps[i < 0 ? n : i]);
+		pfd.fd = (int)syscall(SYS_pidfd_open, child, 0);
 		if (pfd.fd < 0)
 			die("pidfd_open");
-		go(&c);
+		go();
 		ret = poll(&pfd, 1, WAIT_MS);
 		t = now_ns();
 		if (ret != 1) {
@@ -411,7 +407,7 @@ static int run_pidfd(int n, long mb)
 static int run_lib(int n, long mb)
 {
 	volatile uint64_t *stamps;
-	struct stamped c;
+	pid_t child;
 	struct et *h;
 	siginfo_t si;
 	uint64_t t;
@@ -423,14 +419,14 @@ static int run_lib(int n, long mb)
 	if (!h)
 		die("et_open");
 	for (i = -1; i < n; i++) {	/* -1: a warm-up, as in run_pidfd() */
-		c = stamped_child(&stamps[i < 0 ? n : i]);
-		ret = et_watch(h, c.pid);
+		child = stamped_child(&stamps[i < 0 ? n : i]);
+		ret = et_watch(h, child);
 		if (ret < 0) {
 			errno = -ret;
 			die("et_watch");
 		}
-		go(&c);
-		ret = et_wait(h, c.pid, &si, NULL, WAIT_MS);
+		go();
+		ret = et_wait(h, child, &si, NULL, WAIT_MS);
 		t = now_ns();
 		if (ret != 1) {
 			errno = ret < 0 ? -ret : ETIMEDOUT;
