@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -342,6 +343,16 @@ void require_bpf(void)
 		fail_msg("BPF tests cannot run (%s), and under CI they must", why);
 	fprintf(stderr, "SKIP: BPF integration test: %s\n", why);
 	skip();
+}
+
+bool fifo_allowed(void)
+{
+	struct sched_param rt = { .sched_priority = 1 }, sp = { 0 };
+
+	if (sched_setscheduler(0, SCHED_FIFO, &rt))
+		return false;
+	sched_setscheduler(0, SCHED_OTHER, &sp);
+	return true;
 }
 
 static json_object *j_get(json_object *o, const char *key)

@@ -80,6 +80,11 @@ const char *self_exe(void);
 /* Skip unless BPF can be loaded here (root, BTF); under CI=true, fail. */
 void require_bpf(void);
 
+/* Whether this process may run as SCHED_FIFO here (CAP_SYS_NICE in the
+ * initial user namespace, real-time time in its cgroup): tried, and put
+ * back to SCHED_OTHER. */
+bool fifo_allowed(void);
+
 /* Small JSON accessors: fail the test when the key is missing. */
 long long j_int(json_object *o, const char *key);
 bool j_is_null(json_object *o, const char *key);

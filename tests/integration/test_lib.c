@@ -576,18 +576,6 @@ static void set_policy(int pol)
 	assert_int_equal(sched_setscheduler(0, pol, &sp), 0);
 }
 
-/* Whether this process may run as SCHED_FIFO here (CAP_SYS_NICE in the
- * initial user namespace, real-time time in its cgroup): tried and undone. */
-static bool fifo_allowed(void)
-{
-	struct sched_param rt = { .sched_priority = 1 }, sp = { 0 };
-
-	if (sched_setscheduler(0, SCHED_FIFO, &rt))
-		return false;
-	sched_setscheduler(0, SCHED_OTHER, &sp);
-	return true;
-}
-
 /* After a storm test, whatever failed: the runner back to SCHED_OTHER. */
 static int reset_policy(void **state)
 {
