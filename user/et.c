@@ -641,15 +641,6 @@ static bool ring_busy(const struct et *h)
 		       __atomic_load_n(h->cons_pos, __ATOMIC_ACQUIRE);
 }
 
-/*
- * The reader's half of wakeup coalescing (see the BPF side), once the ring
- * is drained. Records found again within wake_ns of the last ones make a
- * storm: read on a timer, every wake_ns, while the kernel sends no wakeups;
- * the storm ends at a timer that finds nothing. Otherwise (an isolated
- * exit, a quiet ring) go idle: ask the kernel for a wakeup at the next
- * record, no timer, and no syscall. true: gone idle, read the ring once
- * more.
- */
 /* In a storm, the targets' pidfds would wake the reader at every target's
  * end: they leave et_fd() (pump() still looks at them, on the timer) and
  * come back when it goes idle. false: they could not come back. */
@@ -744,6 +735,15 @@ static void storm_policy(struct et *h, bool storm)
 	h->batched = true;
 }
 
+/*
+ * The reader's half of wakeup coalescing (see the BPF side), once the ring
+ * is drained. Records found again within wake_ns of the last ones make a
+ * storm: read on a timer, every wake_ns, while the kernel sends no wakeups;
+ * the storm ends at a timer that finds nothing. Otherwise (an isolated
+ * exit, a quiet ring) go idle: ask the kernel for a wakeup at the next
+ * record, no timer, and no syscall. true: gone idle, read the ring once
+ * more.
+ */
 static bool pace(struct et *h)
 {
 	uint64_t now = now_ns(CLOCK_MONOTONIC), v;
