@@ -24,7 +24,7 @@ const volatile bool filter_uid = false;		/* only uids in the uids map */
 const volatile bool no_group_dead_arg = false;	/* tests: use the pre-6.16 path */
 const volatile __u64 ns_per_tick = 10000000;	/* 1e9 / USER_HZ */
 const volatile __u64 wake_ns = 0;		/* coalesce wakeups; 0: adaptive */
-const volatile bool use_bloom = false;		/* targets also in the bloom filter */
+const volatile bool use_pidbits = false;	/* targets' PIDs also in pidbits */
 const volatile bool want_why = false;		/* who sent a fatal signal, OOM */
 const volatile bool want_rusage = false;	/* rusage on process ends */
 const volatile bool filter_pidns = false;	/* only processes in a pidnss namespace */
@@ -43,18 +43,34 @@ struct {
 } targets SEC(".maps");
 
 /*
- * A bloom filter in front of the target map: most exits on a busy host are
- * not targets, and with a large target set the hash lookup misses the
- * cache; a few bit probes in a small bitmap say "surely not" cheaply.
- * Sized by userspace like the map; entries are never removed (a bloom
- * filter cannot), so a departed target costs at most a hash lookup.
+ * Which PIDs may be targets, in front of the target map: bit PID of a
+ * bitmap over the PID space (pid_max when opened: 4 KiB for 32 768 PIDs,
+ * 512 KiB for 4 194 304). Most exits on a busy host are not targets; for
+ * them a clear bit says so at the cost of one array read, whether 1 or
+ * 100 000 PIDs are watched (a hash lookup in a large target map misses
+ * the cache). Set by userspace before the map entry, through its mmap;
+ * never cleared, so a departed target's PID costs at most a map lookup
+ * when reused. A PID beyond the bitmap (pid_max raised since) may be one.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_BLOOM_FILTER);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);			/* resized by userspace */
-	__type(value, __u32);
-	__uint(map_extra, 3);			/* hash functions */
-} bloom SEC(".maps");
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} pidbits SEC(".maps");
+
+/* False only for a PID that is surely no target: its bit is clear. */
+static __always_inline bool may_be_target(__u32 tgid)
+{
+	__u32 word = tgid / 64;
+	__u64 *bits;
+
+	if (!use_pidbits)
+		return true;
+	bits = bpf_map_lookup_elem(&pidbits, &word);
+	return !bits || (*bits >> (tgid % 64)) & 1;
+}
 
 /* Filters: a process's comm / real uid must be a key (value unused). */
 struct {
@@ -507,7 +523,7 @@ static __always_inline int on_exit(int gd, struct task_struct *task)
 	tgid = BPF_CORE_READ(task, tgid);
 	if (targets_only) {
 		/* the hot path on a busy host: most exits leave here */
-		if (use_bloom && bpf_map_peek_elem(&bloom, &tgid))
+		if (!may_be_target(tgid))
 			return 0;
 		t = bpf_map_lookup_elem(&targets, &tgid);
 		if (!t)
@@ -591,8 +607,6 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	/* counted before it is in the map, so never seen below zero; the
 	 * child cannot run, let alone exit, before this returns */
 	__sync_fetch_and_add(&follow_live, 1);
-	if (use_bloom)
-		bpf_map_push_elem(&bloom, &ctgid, BPF_ANY);
 	err = bpf_map_update_elem(&targets, &ctgid, &t, BPF_NOEXIST);
 	if (err) {
 		__sync_fetch_and_add(&follow_live, -1);
@@ -653,7 +667,8 @@ static __always_inline int on_signal(int sig, struct kernel_siginfo *info,
 		return 0;
 	kk.tgid = BPF_CORE_READ(task, tgid);
 	kk.sig = sig;
-	if (targets_only && !bpf_map_lookup_elem(&targets, &kk.tgid))
+	if (targets_only && (!may_be_target(kk.tgid) ||
+			     !bpf_map_lookup_elem(&targets, &kk.tgid)))
 		return 0;
 	cur = (struct task_struct *)bpf_get_current_task();
 	ctgid = BPF_CORE_READ(cur, tgid);

@@ -92,7 +92,8 @@ struct et {
 	struct exittrace_bpf *skel;
 	struct ring_buffer *rb;
 	int map_fd;		/* targets */
-	bool bloom;		/* targets also go into the bloom filter */
+	uint64_t *pidbits;	/* the kernel's bitmap of maybe-target PIDs, mapped */
+	uint32_t pidbits_words;	/* its size in u64s; 0: no bitmap */
 	int epfd;		/* et_fd(): the ring buffer and pidep */
 	int pidep;		/* pidfds of unreported targets, data = pid */
 	int qfd;		/* eventfd, readable while results are queued */
@@ -1060,12 +1061,11 @@ int et_watch_pidfd(struct et *h, int pidfd, pid_t pid)
 	 * In host mode every exit comes anyway: no map. */
 	val.start_ticks = ps.start_ticks;
 	if (!(h->flags & ET_OPEN_HOST) && ps.start_ticks) {
-		/* bloom first: the map entry must never be unseen by the filter */
-		if (h->bloom &&
-		    bpf_map_update_elem(bpf_map__fd(h->skel->maps.bloom), NULL, &pid, BPF_ANY)) {
-			ret = -errno;
-			goto cleanup;
-		}
+		/* the bit first: the map entry must never be unseen by the
+		 * filter (the map update below is a full barrier) */
+		if (h->pidbits && (uint32_t)pid / 64 < h->pidbits_words)
+			__atomic_fetch_or(&h->pidbits[pid / 64], 1ULL << (pid % 64),
+					  __ATOMIC_SEQ_CST);
 		/* following, the PID may be a followed descendant already:
 		 * never overwrite the kernel's own entry */
 		if (bpf_map_update_elem(h->map_fd, &pid, &val,
@@ -1479,6 +1479,46 @@ static int attach_classic(struct et *h)
 	return 0;
 }
 
+/*
+ * The bitmap of PIDs that may be targets (see the BPF side): one bit per
+ * PID below pid_max as it is now, PID_MAX_LIMIT if unreadable; none where
+ * the kernel cannot map an array into memory (before 5.5): the map alone.
+ */
+static uint32_t pidbits_words(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_MMAPABLE);
+	const char *test = getenv("EXITTRACE_TEST_PID_MAX");
+	unsigned long pid_max = 4UL << 20;	/* PID_MAX_LIMIT on 64-bit */
+	char buf[32];
+	int fd;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, sizeof(uint32_t), sizeof(uint64_t), 1, &mo);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	if (test)
+		pid_max = strtoul(test, NULL, 10);
+	else if (!read_file("/proc/sys/kernel/pid_max", buf, sizeof(buf)))
+		pid_max = strtoul(buf, NULL, 10);
+	if (!pid_max || pid_max > 4UL << 20)
+		pid_max = 4UL << 20;
+	return (uint32_t)((pid_max + 63) / 64);
+}
+
+static size_t pidbits_len(const struct et *h)
+{
+	size_t len = (size_t)h->pidbits_words * sizeof(uint64_t);
+
+	return (len + (size_t)h->page_size - 1) / (size_t)h->page_size * (size_t)h->page_size;
+}
+
+static void unmap_pidbits(struct et *h)
+{
+	if (h->pidbits)
+		munmap(h->pidbits, pidbits_len(h));
+	h->pidbits = NULL;
+}
+
 /* Open, configure and load the BPF object, raw_tp or a classic tracepoint
  * against a minimal BTF, or tp_btf; attach it. On failure everything is
  * undone. */
@@ -1521,12 +1561,13 @@ static int load(struct et *h, const struct et_opts *o, enum et_attach way)
 	h->skel->rodata->ns_per_tick = h->ns_per_tick;
 	h->skel->rodata->wake_ns = h->wake_ns;
 	h->skel->rodata->no_group_dead_arg = getenv("EXITTRACE_TEST_NO_GROUP_DEAD") != NULL;
-	h->skel->rodata->use_bloom = h->bloom;
+	h->skel->rodata->use_pidbits = h->pidbits_words > 0;
 	bpf_map__set_max_entries(h->skel->maps.events,
 				 (o->ringbuf_kib ? o->ringbuf_kib : DEFAULT_RINGBUF_KIB) * 1024);
 	bpf_map__set_max_entries(h->skel->maps.targets,
 				 (o->flags & ET_OPEN_HOST) ? 1 : h->max_targets);
-	bpf_map__set_max_entries(h->skel->maps.bloom, h->max_targets);
+	bpf_map__set_max_entries(h->skel->maps.pidbits,
+				 h->pidbits_words ? h->pidbits_words : 1);
 	/* an LRU map keeps up to 128 free entries cached per CPU: room for
 	 * 16384 processes' signals on top of those (2.3 MB, preallocated:
 	 * only when asked why, and with a signal probe to fill it) */
@@ -1534,7 +1575,7 @@ static int load(struct et *h, const struct et_opts *o, enum et_attach way)
 	bpf_map__set_max_entries(h->skel->maps.killers,
 				 !(o->flags & ET_OPEN_WHY) || tp ? 1 :
 				 16384 + 256 * (uint32_t)(ncpus > 0 ? ncpus : 1));
-	bpf_map__set_autocreate(h->skel->maps.bloom, h->bloom);
+	bpf_map__set_autocreate(h->skel->maps.pidbits, h->pidbits_words > 0);
 	/* one way in; fork is only needed to follow descendants */
 	bpf_program__set_autoload(h->skel->progs.exit_raw, raw && !tp);
 	bpf_program__set_autoload(h->skel->progs.exit_btf, !raw);
@@ -1554,6 +1595,14 @@ static int load(struct et *h, const struct et_opts *o, enum et_attach way)
 	ret = exittrace_bpf__load(h->skel);	/* libbpf reads the BTF path here */
 	if (!ret)
 		ret = fill_filters(h);
+	if (!ret && h->pidbits_words) {
+		h->pidbits = mmap(NULL, pidbits_len(h), PROT_READ | PROT_WRITE, MAP_SHARED,
+				  bpf_map__fd(h->skel->maps.pidbits), 0);
+		if (h->pidbits == MAP_FAILED) {
+			ret = -errno;
+			h->pidbits = NULL;
+		}
+	}
 	if (!ret && h->wake_ns) {
 		/* not read yet: the first record wakes whoever polls et_fd() */
 		h->skel->bss->reader_idle = 1;
@@ -1567,6 +1616,7 @@ cleanup:
 	if (btf_fd >= 0)
 		close(btf_fd);
 	if (ret) {
+		unmap_pidbits(h);
 		exittrace_bpf__destroy(h->skel);
 		h->skel = NULL;
 	}
@@ -1644,10 +1694,10 @@ struct et *et_open(const struct et_opts *opts)
 		goto cleanup;
 	}
 	h->wake_ns = (uint64_t)o.wake_us * 1000;
-	/* bloom filters came in 5.16: without, the map alone. Following, a
-	 * long build would fill it (it never forgets) for nothing. */
-	h->bloom = !(o.flags & (ET_OPEN_HOST | ET_OPEN_FOLLOW)) &&
-		   libbpf_probe_bpf_map_type(BPF_MAP_TYPE_BLOOM_FILTER, NULL) == 1;
+	/* Following, the kernel adds targets, and would need atomics (5.12)
+	 * to set their bits: the map alone then. */
+	if (!(o.flags & (ET_OPEN_HOST | ET_OPEN_FOLLOW)))
+		h->pidbits_words = pidbits_words();
 	/* auto: the fast way; whatever kept it from working, the BTF-typed
 	 * way; then the classic tracepoint (exits only) */
 	h->attached = o.attach == ET_ATTACH_AUTO ? ET_ATTACH_RAW_TP : (enum et_attach)o.attach;
@@ -1722,6 +1772,7 @@ void et_close(struct et *h)
 		munmap((void *)h->cons_pos, (size_t)h->page);
 	if (h->prod_pos)
 		munmap((void *)h->prod_pos, (size_t)h->page);
+	unmap_pidbits(h);
 	ring_buffer__free(h->rb);
 	exittrace_bpf__destroy(h->skel);
 	if (h->epfd >= 0)

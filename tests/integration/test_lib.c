@@ -303,6 +303,41 @@ static void test_reused_pid_is_not_the_target(void **state)
 	et_close(h);
 }
 
+/*
+ * The kernel's bitmap of maybe-target PIDs covers pid_max as it was at
+ * open (EXITTRACE_TEST_PID_MAX stands in for it): a target in its last
+ * word, and one beyond it (pid_max raised since), must both be reported
+ * by the kernel, not found later through their pidfds.
+ */
+static void test_pid_beyond_bitmap(void **state)
+{
+	struct et_exit ex;
+	struct child ch;
+	char pid_max[16];
+	siginfo_t si;
+	struct et *h;
+	int beyond, ws;
+
+	require_bpf();
+	for (beyond = 0; beyond < 2; beyond++) {
+		child_spawn(&ch, do_exit, (void *)(long)(40 + beyond));
+		/* bits 0 .. the child's word's end, or up to the word before */
+		snprintf(pid_max, sizeof(pid_max), "%d",
+			 beyond ? ch.pid - ch.pid % 64 : ch.pid + 1);
+		setenv("EXITTRACE_TEST_PID_MAX", pid_max, 1);
+		h = open_or_fail(NULL);
+		unsetenv("EXITTRACE_TEST_PID_MAX");
+		assert_int_equal(et_watch(h, ch.pid), 0);
+		child_go(&ch);
+		assert_int_equal(et_wait(h, ch.pid, &si, &ex, T_TIMEOUT_MS), 1);
+		ws = child_wait(&ch, true);
+		assert_int_equal(ex.status, ws);
+		assert_int_equal(ex.status, (40 + beyond) << 8);
+		assert_int_equal(ex.source, ET_SRC_BPF);
+		et_close(h);
+	}
+}
+
 static void test_host_failed_with_threads(void **state)
 {
 	ET_OPTS(o, .flags = ET_OPEN_HOST | ET_OPEN_FAILED | ET_OPEN_THREADS);
@@ -863,6 +898,7 @@ int main(void)
 		cmocka_unit_test(test_watch_errors),
 		cmocka_unit_test(test_caller_keeps_pidfd),
 		cmocka_unit_test(test_reused_pid_is_not_the_target),
+		cmocka_unit_test(test_pid_beyond_bitmap),
 		cmocka_unit_test(test_host_failed_with_threads),
 		cmocka_unit_test(test_already_ended),
 		cmocka_unit_test(test_wait_keeps_others),
