@@ -48,9 +48,9 @@ struct {
  * 512 KiB for 4 194 304). Most exits on a busy host are not targets; for
  * them a clear bit says so at the cost of one array read, whether 1 or
  * 100 000 PIDs are watched (a hash lookup in a large target map misses
- * the cache). Set by userspace before the map entry, through its mmap;
- * never cleared, so a departed target's PID costs at most a map lookup
- * when reused. A PID beyond the bitmap (pid_max raised since) may be one.
+ * the cache). Userspace sets a bit, through its mmap, before it adds the
+ * map entry, and clears it when the target leaves the set. A PID beyond
+ * the bitmap (pid_max raised since) may be a target.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

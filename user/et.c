@@ -263,6 +263,26 @@ static int target_reserve(struct et *h)
 	return 0;
 }
 
+/*
+ * A target's bit in the kernel's bitmap of PIDs that may be targets, set
+ * before its map entry is added (by a seq_cst read-modify-write: no CPU
+ * sees the entry without the bit; an exit that read the bit before is one
+ * its pidfd reports) and cleared when it leaves the set. The bitmap is
+ * this handle's alone, and the handle holds a PID once at most. A PID
+ * beyond the bitmap has no bit: the kernel looks it up in the map.
+ */
+static void pidbits_set(struct et *h, pid_t pid, bool on)
+{
+	uint32_t p = (uint32_t)pid;
+
+	if (!h->pidbits || p / 64 >= h->pidbits_words)
+		return;
+	if (on)
+		__atomic_fetch_or(&h->pidbits[p / 64], 1ULL << (p % 64), __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_and(&h->pidbits[p / 64], ~(1ULL << (p % 64)), __ATOMIC_SEQ_CST);
+}
+
 /* Delete our map entry for t, if it is still there and still ours: by now
  * the kernel may have removed it (at exit, or with its lost record) and a
  * followed process may have the PID; deleting that would lose its end. */
@@ -289,6 +309,8 @@ static void target_remove(struct et *h, struct target *t, bool in_map)
 	close(t->pidfd);
 	if (in_map)
 		map_forget(h, t);
+	if (t->in_map)
+		pidbits_set(h, t->pid, false);
 	h->pending--;
 	for (j = (i + 1) & mask; h->tab[j].pid; j = (j + 1) & mask) {
 		home = slot_of(h->tab[j].pid, h->nslots);
@@ -1061,24 +1083,23 @@ int et_watch_pidfd(struct et *h, int pidfd, pid_t pid)
 	 * In host mode every exit comes anyway: no map. */
 	val.start_ticks = ps.start_ticks;
 	if (!(h->flags & ET_OPEN_HOST) && ps.start_ticks) {
-		/* the bit first: the map entry must never be unseen by the
-		 * filter (the map update below is a full barrier) */
-		if (h->pidbits && (uint32_t)pid / 64 < h->pidbits_words)
-			__atomic_fetch_or(&h->pidbits[pid / 64], 1ULL << (pid % 64),
-					  __ATOMIC_SEQ_CST);
+		pidbits_set(h, pid, true);	/* the bit first */
 		/* following, the PID may be a followed descendant already:
 		 * never overwrite the kernel's own entry */
 		if (bpf_map_update_elem(h->map_fd, &pid, &val,
 					(h->flags & ET_OPEN_FOLLOW) ? BPF_NOEXIST : BPF_ANY)) {
 			ret = errno == E2BIG ? -ENOSPC : -errno;
+			pidbits_set(h, pid, false);
 			goto cleanup;
 		}
 	}
 	ev.data.u32 = (uint32_t)pid;
 	if (epoll_ctl(h->pidep, EPOLL_CTL_ADD, fd, &ev)) {
 		ret = -errno;
-		if (!(h->flags & ET_OPEN_HOST))
+		if (!(h->flags & ET_OPEN_HOST)) {
 			bpf_map_delete_elem(h->map_fd, &pid);
+			pidbits_set(h, pid, false);
+		}
 		goto cleanup;
 	}
 	t = slot_for(h->tab, h->nslots, pid);
@@ -1481,21 +1502,28 @@ static int attach_classic(struct et *h)
 
 /*
  * The bitmap of PIDs that may be targets (see the BPF side): one bit per
- * PID below pid_max as it is now, PID_MAX_LIMIT if unreadable; none where
- * the kernel cannot map an array into memory (before 5.5): the map alone.
+ * PID below pid_max as it is now (since 6.14, the caller's PID namespace's:
+ * host PIDs above it are looked up in the map), PID_MAX_LIMIT if
+ * unreadable; none where the kernel cannot map an array into memory
+ * (before 5.5): the map alone.
  */
-static uint32_t pidbits_words(void)
+static uint32_t pidbits_words(long page)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_MMAPABLE);
 	const char *test = getenv("EXITTRACE_TEST_PID_MAX");
 	unsigned long pid_max = 4UL << 20;	/* PID_MAX_LIMIT on 64-bit */
 	char buf[32];
+	void *m;
 	int fd;
 
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, sizeof(uint32_t), sizeof(uint64_t), 1, &mo);
 	if (fd < 0)
 		return 0;
+	m = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
+	if (m == MAP_FAILED)
+		return 0;
+	munmap(m, (size_t)page);
 	if (test)
 		pid_max = strtoul(test, NULL, 10);
 	else if (!read_file("/proc/sys/kernel/pid_max", buf, sizeof(buf)))
@@ -1697,7 +1725,7 @@ struct et *et_open(const struct et_opts *opts)
 	/* Following, the kernel adds targets, and would need atomics (5.12)
 	 * to set their bits: the map alone then. */
 	if (!(o.flags & (ET_OPEN_HOST | ET_OPEN_FOLLOW)))
-		h->pidbits_words = pidbits_words();
+		h->pidbits_words = pidbits_words(h->page_size);
 	/* auto: the fast way; whatever kept it from working, the BTF-typed
 	 * way; then the classic tracepoint (exits only) */
 	h->attached = o.attach == ET_ATTACH_AUTO ? ET_ATTACH_RAW_TP : (enum et_attach)o.attach;

@@ -21,7 +21,9 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include "exittrace.h"
 #include "harness.h"
 
@@ -303,14 +305,99 @@ static void test_reused_pid_is_not_the_target(void **state)
 	et_close(h);
 }
 
+/* This process's BPF map of that name (one handle open: one such map),
+ * its size in *entries; -1 if none. */
+static int own_map(const char *name, unsigned int *entries)
+{
+	struct bpf_map_info info;
+	struct dirent *d;
+	__u32 len;
+	DIR *dir;
+	int fd, found = -1;
+
+	dir = opendir("/proc/self/fd");
+	assert_non_null(dir);
+	while ((d = readdir(dir)) && found < 0) {
+		fd = atoi(d->d_name);
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (fd > 2 && fd != dirfd(dir) && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    !strcmp(info.name, name)) {
+			found = fd;
+			*entries = info.max_entries;
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
+static bool pid_bit(int map, pid_t pid)
+{
+	__u32 word = (__u32)pid / 64;
+	__u64 bits;
+
+	assert_int_equal(bpf_map_lookup_elem(map, &word, &bits), 0);
+	return (bits >> ((__u32)pid % 64)) & 1;
+}
+
 /*
- * The kernel's bitmap of maybe-target PIDs covers pid_max as it was at
- * open (EXITTRACE_TEST_PID_MAX stands in for it): a target in its last
- * word, and one beyond it (pid_max raised since), must both be reported
- * by the kernel, not found later through their pidfds.
+ * The kernel's bitmap of PIDs that may be targets: a bit per PID below
+ * pid_max, set while the PID is watched, cleared once its end is taken
+ * or it is unwatched (else a new process given the PID would cost a map
+ * lookup at its exit for nothing).
+ */
+static void test_pidbits(void **state)
+{
+	unsigned long pid_max;
+	struct child a, b;
+	unsigned int words;
+	siginfo_t si;
+	FILE *f;
+	struct et *h;
+	int map;
+
+	require_bpf();
+	h = open_or_fail(NULL);
+	map = own_map("pidbits", &words);
+	assert_true(map >= 0);
+	f = fopen("/proc/sys/kernel/pid_max", "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%lu", &pid_max), 1);
+	fclose(f);
+	assert_int_equal(words, (pid_max + 63) / 64);
+	child_spawn(&a, do_exit, (void *)5L);
+	child_spawn(&b, do_exit, (void *)6L);
+	assert_false(pid_bit(map, a.pid));
+	assert_int_equal(et_watch(h, a.pid), 0);
+	assert_int_equal(et_watch(h, b.pid), 0);
+	assert_true(pid_bit(map, a.pid));
+	assert_true(pid_bit(map, b.pid));
+	assert_int_equal(et_unwatch(h, b.pid), 0);
+	assert_false(pid_bit(map, b.pid));
+	assert_true(pid_bit(map, a.pid));
+	child_go(&a);
+	assert_int_equal(et_wait(h, a.pid, &si, NULL, T_TIMEOUT_MS), 1);
+	assert_false(pid_bit(map, a.pid));
+	child_wait(&a, true);
+	child_go(&b);
+	child_wait(&b, true);
+	et_close(h);
+	/* following, the kernel adds targets: no bitmap */
+	h = open_or_fail(&(struct et_opts){ .sz = sizeof(struct et_opts),
+					    .flags = ET_OPEN_FOLLOW });
+	assert_int_equal(own_map("pidbits", &words), -1);
+	et_close(h);
+}
+
+/*
+ * The bitmap covers pid_max as it was at open (EXITTRACE_TEST_PID_MAX
+ * stands in for it): a target in its last word, and one beyond it
+ * (pid_max raised since), must both be reported by the kernel, not found
+ * later through their pidfds.
  */
 static void test_pid_beyond_bitmap(void **state)
 {
+	unsigned int words, want;
 	struct et_exit ex;
 	struct child ch;
 	char pid_max[16];
@@ -321,12 +408,20 @@ static void test_pid_beyond_bitmap(void **state)
 	require_bpf();
 	for (beyond = 0; beyond < 2; beyond++) {
 		child_spawn(&ch, do_exit, (void *)(long)(40 + beyond));
+		if (ch.pid < 64) {	/* no word before its own */
+			child_go(&ch);
+			child_wait(&ch, true);
+			skip();
+		}
 		/* bits 0 .. the child's word's end, or up to the word before */
+		want = (unsigned int)(beyond ? ch.pid / 64 : ch.pid / 64 + 1);
 		snprintf(pid_max, sizeof(pid_max), "%d",
 			 beyond ? ch.pid - ch.pid % 64 : ch.pid + 1);
 		setenv("EXITTRACE_TEST_PID_MAX", pid_max, 1);
 		h = open_or_fail(NULL);
 		unsetenv("EXITTRACE_TEST_PID_MAX");
+		assert_true(own_map("pidbits", &words) >= 0);
+		assert_int_equal(words, want);
 		assert_int_equal(et_watch(h, ch.pid), 0);
 		child_go(&ch);
 		assert_int_equal(et_wait(h, ch.pid, &si, &ex, T_TIMEOUT_MS), 1);
@@ -898,6 +993,7 @@ int main(void)
 		cmocka_unit_test(test_watch_errors),
 		cmocka_unit_test(test_caller_keeps_pidfd),
 		cmocka_unit_test(test_reused_pid_is_not_the_target),
+		cmocka_unit_test(test_pidbits),
 		cmocka_unit_test(test_pid_beyond_bitmap),
 		cmocka_unit_test(test_host_failed_with_threads),
 		cmocka_unit_test(test_already_ended),
