@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Fill the newest BPF map named "targets" (a running exittrace's target
- * set) with N entries, as N live targets would be: the N PIDs just below
- * the last one allocated (wrapping from 300 to pid_max), which a load
- * started afterwards is not given; and set their bits in the newest map
- * named "pidbits", if any. The entries' start time (1 tick) is no
+ * Fill the target set of the exittrace process PID (its BPF map named
+ * "targets") with N entries, as N live targets would be: the N PIDs just
+ * below the last one allocated (wrapping from 300 to pid_max), which a
+ * load started afterwards is not given; and set their bits in its map
+ * named "pidbits", if it has one. The entries' start time (1 tick) is no
  * process's: a process that holds such a PID is not reported. The PID
  * exittrace watches keeps its own entry.
  *
- *   fill N
+ *   fill PID N
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,31 +21,46 @@
 
 #define RESERVED_PIDS 300
 
-/* The newest map of this name (the running exittrace's), or -1. */
-static int newest_map(const char *name, __u32 *max_entries)
+/* The map of this name that process pid holds (from its fds' fdinfo), or
+ * -1; its size in *max_entries. */
+static int map_of(long pid, const char *name, __u32 *max_entries)
 {
+	char path[320], line[128];
 	struct bpf_map_info info;
-	__u32 id = 0, best = 0, len;
-	int fd, best_fd = -1;
+	struct dirent *d;
+	unsigned int id;
+	int fd = -1;
+	__u32 len;
+	DIR *dir;
+	FILE *f;
 
-	while (!bpf_map_get_next_id(id, &id)) {
-		fd = bpf_map_get_fd_by_id(id);
-		if (fd < 0)
+	snprintf(path, sizeof(path), "/proc/%ld/fdinfo", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while (fd < 0 && (d = readdir(dir))) {
+		snprintf(path, sizeof(path), "/proc/%ld/fdinfo/%s", pid, d->d_name);
+		f = fopen(path, "r");
+		if (!f)
 			continue;
-		memset(&info, 0, sizeof(info));
-		len = sizeof(info);
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, name) &&
-		    id > best) {
-			if (best_fd >= 0)
-				close(best_fd);
-			best = id;
-			best_fd = fd;
-			*max_entries = info.max_entries;
-			continue;
+		while (fd < 0 && fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "map_id: %u", &id) != 1)
+				continue;
+			fd = bpf_map_get_fd_by_id(id);
+			memset(&info, 0, sizeof(info));
+			len = sizeof(info);
+			if (fd >= 0 && (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+					strcmp(info.name, name))) {
+				close(fd);
+				fd = -1;
+			}
 		}
-		close(fd);
+		fclose(f);
 	}
-	return best_fd;
+	closedir(dir);
+	if (fd >= 0)
+		*max_entries = info.max_entries;
+	return fd;
 }
 
 static long read_long(const char *path)
@@ -64,24 +80,30 @@ int main(int argc, char **argv)
 {
 	long last = read_long("/proc/sys/kernel/ns_last_pid");
 	long pid_max = read_long("/proc/sys/kernel/pid_max");
-	__u32 i, n, words = 0, dummy;
+	__u32 i, n, added = 0, words = 0, dummy;
 	__u64 ticks = 1, *bits = NULL;
+	long et, pid;
 	int fd, bfd;
-	long pid;
 
-	if (argc != 2)
+	if (argc != 3)
 		return 2;
-	n = (__u32)strtoul(argv[1], NULL, 10);
-	if (last < 0 || pid_max <= RESERVED_PIDS || n > pid_max / 2) {
-		fprintf(stderr, "fill: %u PIDs: pid_max %ld too small\n", n, pid_max);
+	et = strtol(argv[1], NULL, 10);
+	n = (__u32)strtoul(argv[2], NULL, 10);
+	if (last < 0) {
+		fprintf(stderr, "fill: /proc/sys/kernel/ns_last_pid: unreadable\n");
 		return 1;
 	}
-	fd = newest_map("targets", &dummy);
+	/* room for them, and for a load of as many PIDs again */
+	if (pid_max <= RESERVED_PIDS || n > (pid_max - RESERVED_PIDS) / 2) {
+		fprintf(stderr, "fill: %u PIDs: too many for pid_max %ld\n", n, pid_max);
+		return 1;
+	}
+	fd = map_of(et, "targets", &dummy);
 	if (fd < 0) {
-		fprintf(stderr, "fill: no map named targets\n");
+		fprintf(stderr, "fill: process %ld has no map named targets\n", et);
 		return 1;
 	}
-	bfd = newest_map("pidbits", &words);
+	bfd = map_of(et, "pidbits", &words);
 	if (bfd >= 0) {
 		bits = mmap(NULL, (size_t)words * sizeof(*bits), PROT_READ | PROT_WRITE,
 			    MAP_SHARED, bfd, 0);
@@ -100,11 +122,13 @@ int main(int argc, char **argv)
 		/* the bit first, as exittrace does */
 		if (bits && key / 64 < words)
 			__atomic_fetch_or(&bits[key / 64], 1ULL << (key % 64), __ATOMIC_SEQ_CST);
-		if (bpf_map_update_elem(fd, &key, &ticks, BPF_NOEXIST) && errno != EEXIST) {
+		if (!bpf_map_update_elem(fd, &key, &ticks, BPF_NOEXIST)) {
+			added++;
+		} else if (errno != EEXIST) {
 			fprintf(stderr, "fill: entry %u: %s\n", i, strerror(errno));
 			return 1;
 		}
 	}
-	printf("%u entries added%s\n", n, bits ? " (and their bits)" : "");
+	printf("%u entries added%s\n", added, bits ? " (and their bits)" : "");
 	return 0;
 }

@@ -290,7 +290,8 @@ def scale(sleeper_pid, rounds=3):
             t.start(os.path.join(OUT, "out-scale.txt"))
             try:
                 if n > 1:
-                    subprocess.run([FILL, str(n - 1)], check=True, capture_output=True)
+                    subprocess.run([FILL, str(t.proc.pid), str(n - 1)], check=True,
+                                   capture_output=True)
                 before = bpf_prog_stats(t.proc.pid)
                 run_load()
                 after = bpf_prog_stats(t.proc.pid)
