@@ -68,11 +68,11 @@ extern "C" {
 #define ET_OPEN_STORM_BATCH (1U << 7) /* in an exit storm (see wake_us), the thread
 				   * that reads runs as SCHED_BATCH: its wakeups wait
 				   * for the CPU instead of preempting the workload;
-				   * its own policy and priority again when a later
-				   * et_next() or et_wait() finds the storm over,
-				   * et_next() returns -ECHILD, or et_close() (a
-				   * caller who stops reading mid-storm stays
-				   * SCHED_BATCH until then, across exec() too).
+				   * its own scheduling again (policy, nice, priority,
+				   * slice) when a later et_next() or et_wait() finds
+				   * the storm over, et_next() returns -ECHILD, or
+				   * et_close() (a caller who stops reading mid-storm
+				   * stays SCHED_BATCH until then, across exec() too).
 				   * Switched: SCHED_OTHER, and SCHED_FIFO / SCHED_RR
 				   * if the thread may set that again (CAP_SYS_NICE
 				   * or RLIMIT_RTPRIO). A process it forks in a storm

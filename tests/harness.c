@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "harness.h"
+#include "schedattr.h"
 
 static long long now_ms(void)
 {
@@ -353,6 +354,22 @@ bool fifo_allowed(void)
 		return false;
 	sched_setscheduler(0, SCHED_OTHER, &sp);
 	return true;
+}
+
+bool custom_slices(void)
+{
+	struct et_sched_attr a;
+	bool kept;
+
+	if (sched_attr_get(0, &a) || a.policy != SCHED_OTHER)
+		return false;
+	a.runtime = 300000;
+	if (sched_attr_set(0, &a))
+		return false;
+	kept = !sched_attr_get(0, &a) && a.runtime == 300000;
+	a.runtime = 0;
+	sched_attr_set(0, &a);
+	return kept;
 }
 
 static json_object *j_get(json_object *o, const char *key)

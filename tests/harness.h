@@ -85,6 +85,10 @@ void require_bpf(void);
  * back to SCHED_OTHER. */
 bool fifo_allowed(void);
 
+/* Whether this kernel keeps a fair task's own slice (6.12+): tried on the
+ * calling thread, which gets the default slice back. */
+bool custom_slices(void);
+
 /* Small JSON accessors: fail the test when the key is missing. */
 long long j_int(json_object *o, const char *key);
 bool j_is_null(json_object *o, const char *key);

@@ -43,6 +43,7 @@
 #include "btfmin.h"
 #include "cgcache.h"
 #include "procstat.h"
+#include "schedattr.h"
 #include "status.h"
 
 _Static_assert(sizeof(struct et_event) == 88, "et_event layout is shared with BPF");
@@ -120,8 +121,7 @@ struct et {
 	bool idle;		/* reader_idle set: the kernel wakes us */
 	bool pidfds_out;	/* a storm: targets' pidfds out of et_fd() */
 	bool batched;		/* a storm: the reading thread is SCHED_BATCH */
-	int batch_policy;	/* ... and its policy and priority before */
-	struct sched_param batch_param;
+	struct et_sched_attr batch_attr;	/* ... and its scheduling before */
 	pid_t batch_pid, batch_tid;	/* ... that thread */
 	bool batch_tried;	/* this storm: asked already */
 	const uint64_t *cons_pos, *prod_pos;	/* the ring's positions, mapped read-only */
@@ -700,20 +700,20 @@ static bool may_set_rt(int prio)
 /*
  * ET_OPEN_STORM_BATCH: in a storm the reading thread runs as SCHED_BATCH,
  * so that its wakeups on the timer wait for the running task to block (or
- * for its slice) instead of preempting it; back to its own policy and
- * priority when it has caught up, before it sleeps, so that an exit after
- * a quiet spell is read at once. Switched: SCHED_OTHER (no privilege
- * needed either way), and SCHED_FIFO or SCHED_RR if the thread may come
- * back (CAP_SYS_NICE, or RLIMIT_RTPRIO); left as it is: SCHED_IDLE,
- * already SCHED_BATCH, SCHED_DEADLINE. With SCHED_RESET_ON_FORK, a process
- * the thread forks in a storm starts as SCHED_OTHER; only a privileged
- * thread (CAP_SYS_NICE) may clear that flag again, so others keep it.
+ * for its slice) instead of preempting it; back to its own scheduling
+ * (policy, nice, priority, slice) when it has caught up, before it
+ * sleeps, so that an exit after a quiet spell is read at once. Switched:
+ * SCHED_OTHER (no privilege needed either way), and SCHED_FIFO or
+ * SCHED_RR if the thread may come back (CAP_SYS_NICE, or RLIMIT_RTPRIO);
+ * left as it is: SCHED_IDLE, already SCHED_BATCH, SCHED_DEADLINE. In the
+ * storm it has the default slice, and SCHED_RESET_ON_FORK: a process the
+ * thread forks then starts as SCHED_OTHER; only a privileged thread
+ * (CAP_SYS_NICE) may clear that flag again, so others keep it.
  */
 static void storm_policy(struct et *h, bool storm)
 {
-	struct sched_param sp = { 0 }, param;
+	struct et_sched_attr a;
 	pid_t tid;
-	int pol, base;
 
 	if (!(h->flags & ET_OPEN_STORM_BATCH))
 		return;
@@ -727,32 +727,39 @@ static void storm_policy(struct et *h, bool storm)
 		 * copy of the handle), still there, still SCHED_BATCH */
 		tid = h->batch_tid;
 		if (getpid() != h->batch_pid || syscall(SYS_tgkill, h->batch_pid, tid, 0) ||
-		    (sched_getscheduler(tid) & ~SCHED_RESET_ON_FORK) != SCHED_BATCH)
+		    sched_attr_get(tid, &a) || a.policy != SCHED_BATCH)
 			return;
 		/* its own; or with reset-on-fork, which it may not clear;
 		 * or, a real-time priority refused after all, SCHED_OTHER
 		 * rather than SCHED_BATCH for good */
-		if (sched_setscheduler(tid, h->batch_policy, &h->batch_param) &&
-		    sched_setscheduler(tid, h->batch_policy | SCHED_RESET_ON_FORK,
-				       &h->batch_param))
-			sched_setscheduler(tid, SCHED_OTHER | SCHED_RESET_ON_FORK, &sp);
+		a = h->batch_attr;
+		if (!sched_attr_set(tid, &a))
+			return;
+		a.flags |= ET_SCHED_FLAG_RESET_ON_FORK;
+		if (!sched_attr_set(tid, &a))
+			return;
+		a.policy = SCHED_OTHER;
+		a.priority = 0;
+		sched_attr_set(tid, &a);
 		return;
 	}
 	/* once per storm: a thread left alone is not asked again */
 	if (h->batched || h->batch_tried)
 		return;
 	h->batch_tried = true;
-	pol = sched_getscheduler(0);
-	base = pol & ~SCHED_RESET_ON_FORK;
-	if (pol < 0 || sched_getparam(0, &param))
+	if (sched_attr_get(0, &h->batch_attr))
 		return;
-	if (base != SCHED_OTHER &&
-	    !((base == SCHED_FIFO || base == SCHED_RR) && may_set_rt(param.sched_priority)))
+	if (h->batch_attr.policy != SCHED_OTHER &&
+	    !((h->batch_attr.policy == SCHED_FIFO || h->batch_attr.policy == SCHED_RR) &&
+	      may_set_rt((int)h->batch_attr.priority)))
 		return;
-	if (sched_setscheduler(0, SCHED_BATCH | SCHED_RESET_ON_FORK, &sp))
+	a = h->batch_attr;
+	a.policy = SCHED_BATCH;
+	a.flags = ET_SCHED_FLAG_RESET_ON_FORK;
+	a.priority = 0;
+	a.runtime = 0;		/* the default slice */
+	if (sched_attr_set(0, &a))
 		return;
-	h->batch_policy = pol;
-	h->batch_param = param;
 	h->batch_pid = getpid();
 	h->batch_tid = (pid_t)syscall(SYS_gettid);
 	h->batched = true;

@@ -26,6 +26,7 @@
 #include <bpf/bpf.h>
 #include "exittrace.h"
 #include "harness.h"
+#include "schedattr.h"
 
 static char core_dir[] = "/tmp/exittrace-libcore.XXXXXX";
 
@@ -706,12 +707,13 @@ static void set_policy(int pol)
 	assert_int_equal(sched_setscheduler(0, pol, &sp), 0);
 }
 
-/* After a storm test, whatever failed: the runner back to SCHED_OTHER. */
+/* After a storm test, whatever failed: the runner back to SCHED_OTHER,
+ * nice 0, the default slice. */
 static int reset_policy(void **state)
 {
-	struct sched_param sp = { 0 };
+	struct et_sched_attr a = { .policy = SCHED_OTHER };
 
-	return sched_setscheduler(0, SCHED_OTHER, &sp) ? -1 : 0;
+	return sched_attr_set(0, &a) ? -1 : 0;
 }
 
 /* One exit of a comm-filtered child, read by et_next() under pol, which
@@ -791,6 +793,46 @@ static void test_storm_batch(void **state)
 		et_close(h);
 		set_policy(SCHED_OTHER);
 	}
+}
+
+/*
+ * A storm's SCHED_BATCH keeps the thread's nice, and the thread gets back
+ * all it had: its nice, and its own slice where the kernel has them
+ * (sched_setscheduler() would reset that to the default).
+ */
+static void test_storm_batch_keeps_nice_and_slice(void **state)
+{
+	static const char *const comms[] = { "etpollfirst" };
+	ET_OPTS(o, .flags = ET_OPEN_HOST | ET_OPEN_STORM_BATCH, .wake_us = 500000,
+		.comms = comms, .ncomms = 1);
+	bool slices = custom_slices();
+	struct et_sched_attr a = { .policy = SCHED_OTHER, .nice = 5 };
+	struct pollfd pfd;
+	struct et_exit ex;
+	siginfo_t si;
+	struct et *h;
+
+	require_bpf();
+	if (slices)
+		a.runtime = 300000;
+	assert_int_equal(sched_attr_set(0, &a), 0);
+	h = open_or_fail(&o);
+	one_exit_read(h, SCHED_OTHER, 5);
+	one_exit_read(h, SCHED_OTHER, 6);
+	assert_int_equal(sched_attr_get(0, &a), 0);
+	assert_int_equal(a.policy, SCHED_BATCH);
+	assert_int_equal(a.nice, 5);
+	pfd.fd = et_fd(h);
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
+	assert_int_equal(et_next(h, &si, &ex, 0), 0);
+	assert_int_equal(sched_attr_get(0, &a), 0);
+	assert_int_equal(a.policy, SCHED_OTHER);
+	assert_int_equal(a.flags, 0);
+	assert_int_equal(a.nice, 5);
+	if (slices)
+		assert_int_equal(a.runtime, 300000);
+	et_close(h);
 }
 
 /* The closer runs as SCHED_IDLE, and is left so. */
@@ -1003,6 +1045,7 @@ int main(void)
 		cmocka_unit_test(test_poll_first_with_coalescing),
 		cmocka_unit_test_teardown(test_storm_batch, reset_policy),
 		cmocka_unit_test_teardown(test_storm_batch_close_elsewhere, reset_policy),
+		cmocka_unit_test_teardown(test_storm_batch_keeps_nice_and_slice, reset_policy),
 		cmocka_unit_test(test_follow),
 		cmocka_unit_test(test_follow_filtered),
 		cmocka_unit_test(test_follow_not_with_host),
