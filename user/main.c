@@ -31,6 +31,7 @@
 #include "opts.h"
 #include "output.h"
 #include "procstat.h"
+#include "schedattr.h"
 #include "status.h"
 
 
@@ -985,8 +986,19 @@ int main(int argc, char **argv)
 
 	/* --realtime: the wakeup for an exit preempts whatever runs on that
 	 * CPU (a process tearing down its memory, say) instead of waiting for
-	 * it; the storms' SCHED_BATCH still comes and goes */
-	if (c->o.realtime) {
+	 * it; the storms' SCHED_BATCH still comes and goes. Without, under
+	 * SCHED_OTHER, the shortest slice does much the same on 6.12+, with no
+	 * privilege: a waking task with a shorter slice than the running
+	 * one's may preempt it. Not a reason to fail: older kernels, or a
+	 * seccomp filter, say no. */
+	if (!c->o.realtime) {
+		struct et_sched_attr a;
+
+		if (!sched_attr_get(0, &a) && a.policy == SCHED_OTHER) {
+			a.runtime = ET_SHORT_SLICE_NS;
+			sched_attr_set(0, &a);
+		}
+	} else {
 		struct sched_param sp = { .sched_priority = 1 };
 
 		if (sched_setscheduler(0, SCHED_FIFO, &sp)) {

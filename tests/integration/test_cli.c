@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "harness.h"
+#include "schedattr.h"
 
 static int do_exit(void *arg)
 {
@@ -1304,11 +1305,23 @@ static int wait_policy(pid_t pid, int policy)
  * (read at once), B ends soon after (read at once too, and a storm
  * starts: the timer is armed for 1 s).
  */
+/* Without --realtime, exittrace waits with the shortest slice, where the
+ * kernel has slices of a task's own (6.12+): what it has now. */
+static void assert_short_slice(pid_t pid, bool slices)
+{
+	struct et_sched_attr a;
+
+	assert_int_equal(sched_attr_get(pid, &a), 0);
+	if (slices && a.policy == SCHED_OTHER)
+		assert_int_equal(a.runtime, ET_SHORT_SLICE_NS);
+}
+
 static void storm_policy_rounds(bool realtime)
 {
 	const char *argv[] = { "-j", "--coalesce-us", "1000000", "--comm", "etstorm",
 			       realtime ? "--realtime" : NULL, NULL };
 	int idle = realtime ? SCHED_FIFO : SCHED_OTHER;
+	bool slices = custom_slices();
 	struct sched_param sp;
 	struct child a, b;
 	struct tracer tr;
@@ -1319,6 +1332,7 @@ static void storm_policy_rounds(bool realtime)
 	tracer_spawn(&tr, argv);
 	tracer_start_wait(&tr);
 	assert_int_equal(sched_getscheduler(tr.pid), idle);
+	assert_short_slice(tr.pid, slices);
 	for (round = 0; round < 2; round++) {
 		child_spawn(&a, do_named_exit, (void *)1L);
 		child_spawn(&b, do_named_exit, (void *)2L);
@@ -1338,6 +1352,7 @@ static void storm_policy_rounds(bool realtime)
 		assert_int_equal(wait_policy(tr.pid, idle), idle);
 		assert_int_equal(sched_getparam(tr.pid, &sp), 0);
 		assert_int_equal(sp.sched_priority, realtime ? 1 : 0);
+		assert_short_slice(tr.pid, slices);
 	}
 	kill(tr.pid, SIGTERM);
 	tracer_wait(&tr, T_TIMEOUT_MS);
