@@ -7,7 +7,7 @@
 #   make install    PREFIX=/usr/local DESTDIR=
 #   V=1             show the commands
 
-VERSION     := 0.4.0
+VERSION     := 0.5.0
 CC          ?= gcc
 CLANG       ?= clang
 BPFTOOL     ?= bpftool

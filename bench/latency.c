@@ -403,7 +403,7 @@ static int run_pidfd(int n, long mb)
 
 /* A supervisor's way: watch the child with the library (its defaults: the
  * kernel's own wakeup policy; the child's pidfd is watched too, and the
- * record comes first), wait for it. */
+ * record comes first; and, as the CLI, the shortest slice), wait for it. */
 static int run_lib(int n, long mb)
 {
 	volatile uint64_t *stamps;
@@ -415,7 +415,8 @@ static int run_lib(int n, long mb)
 
 	stamps = map_stamps(n + 1);
 	start_spawner(mb);
-	h = et_open(NULL);
+	h = et_open(&(struct et_opts){ .sz = sizeof(struct et_opts),
+				       .flags = ET_OPEN_SHORT_SLICE });
 	if (!h)
 		die("et_open");
 	for (i = -1; i < n; i++) {	/* -1: a warm-up, as in run_pidfd() */

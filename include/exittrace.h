@@ -78,6 +78,17 @@ extern "C" {
 				   * or RLIMIT_RTPRIO). A process it forks in a storm
 				   * starts as SCHED_OTHER (SCHED_RESET_ON_FORK, which
 				   * a thread without CAP_SYS_NICE keeps); since 0.4 */
+#define ET_OPEN_SHORT_SLICE (1U << 8) /* the thread that calls et_open(), if it runs
+				   * as SCHED_OTHER, waits with the shortest
+				   * scheduler slice (0.1 ms; Linux 6.12+, older
+				   * kernels ignore it; no privilege needed): the
+				   * wakeup for an exit then may preempt the task
+				   * running on that CPU, a process tearing down its
+				   * memory say, rather than wait for its slice to
+				   * end. Processes the thread forks meanwhile
+				   * inherit it. Its slice before (its length) comes
+				   * back at et_close(), if it still has the short
+				   * one; since 0.5 */
 #define ET_OPEN_FOLLOW	(1U << 3) /* watch the descendants of watched processes too: each
 				   * child they fork from now on joins, in the kernel,
 				   * before it runs (ET_EXIT_FOLLOWED); not with
@@ -324,7 +335,7 @@ ET_API int et_attached(const struct et *h);
  * needed instead, which fails once they are gone. Since 0.3. */
 ET_API uint64_t et_lost_cgroups(const struct et *h);
 
-/* "0.4.0" */
+/* "0.5.0" */
 ET_API const char *et_version(void);
 
 #ifdef __cplusplus

@@ -124,6 +124,9 @@ struct et {
 	struct et_sched_attr batch_attr;	/* ... and its scheduling before */
 	pid_t batch_pid, batch_tid;	/* ... that thread */
 	bool batch_tried;	/* this storm: asked already */
+	bool sliced;		/* ET_OPEN_SHORT_SLICE: given to slice_tid */
+	uint64_t slice_before;	/* ... whose slice it was */
+	pid_t slice_pid, slice_tid;
 	const uint64_t *cons_pos, *prod_pos;	/* the ring's positions, mapped read-only */
 	long page;
 	long page_size;		/* for maxrss in pages */
@@ -698,6 +701,41 @@ static bool may_set_rt(int prio)
 }
 
 /*
+ * ET_OPEN_SHORT_SLICE: the opening thread waits with the shortest slice,
+ * if SCHED_OTHER (see the header); its own back at et_close() from
+ * whichever thread, if it is still there, in this process, with the
+ * short slice (a storm's switch restores that too). A default slice
+ * comes back as a slice of its length.
+ */
+static void short_slice(struct et *h, bool on)
+{
+	struct et_sched_attr a;
+
+	if (on) {
+		if (!(h->flags & ET_OPEN_SHORT_SLICE) || sched_attr_get(0, &a) ||
+		    a.policy != SCHED_OTHER || a.runtime == ET_SHORT_SLICE_NS)
+			return;
+		h->slice_before = a.runtime;
+		a.runtime = ET_SHORT_SLICE_NS;
+		if (sched_attr_set(0, &a))
+			return;
+		h->slice_pid = getpid();
+		h->slice_tid = (pid_t)syscall(SYS_gettid);
+		h->sliced = true;
+		return;
+	}
+	if (!h->sliced)
+		return;
+	h->sliced = false;
+	if (getpid() != h->slice_pid || syscall(SYS_tgkill, h->slice_pid, h->slice_tid, 0) ||
+	    sched_attr_get(h->slice_tid, &a) || a.policy != SCHED_OTHER ||
+	    a.runtime != ET_SHORT_SLICE_NS)
+		return;
+	a.runtime = h->slice_before;
+	sched_attr_set(h->slice_tid, &a);
+}
+
+/*
  * ET_OPEN_STORM_BATCH: in a storm the reading thread runs as SCHED_BATCH,
  * so that its wakeups on the timer wait for the running task to block (or
  * for its slice) instead of preempting it; back to its own scheduling
@@ -712,8 +750,9 @@ static bool may_set_rt(int prio)
  */
 static void storm_policy(struct et *h, bool storm)
 {
-	struct et_sched_attr a;
+	struct et_sched_attr a, cur;
 	pid_t tid;
+	int nice;
 
 	if (!(h->flags & ET_OPEN_STORM_BATCH))
 		return;
@@ -727,12 +766,18 @@ static void storm_policy(struct et *h, bool storm)
 		 * copy of the handle), still there, still SCHED_BATCH */
 		tid = h->batch_tid;
 		if (getpid() != h->batch_pid || syscall(SYS_tgkill, h->batch_pid, tid, 0) ||
-		    sched_attr_get(tid, &a) || a.policy != SCHED_BATCH)
+		    sched_attr_get(tid, &cur) || cur.policy != SCHED_BATCH)
 			return;
-		/* its own; or with reset-on-fork, which it may not clear;
-		 * or, a real-time priority refused after all, SCHED_OTHER
-		 * rather than SCHED_BATCH for good */
+		/* its own, with its nice as it is now (a renice may have come
+		 * meanwhile); a slice of the default's length (the storm's
+		 * is the default) as the default, not pinned to that length;
+		 * or with reset-on-fork, which it may not clear; or, a
+		 * real-time priority refused after all, SCHED_OTHER rather
+		 * than SCHED_BATCH for good */
 		a = h->batch_attr;
+		a.nice = cur.nice;
+		if (a.policy == SCHED_OTHER && a.runtime == cur.runtime)
+			a.runtime = 0;
 		if (!sched_attr_set(tid, &a))
 			return;
 		a.flags |= ET_SCHED_FLAG_RESET_ON_FORK;
@@ -749,11 +794,19 @@ static void storm_policy(struct et *h, bool storm)
 	h->batch_tried = true;
 	if (sched_attr_get(0, &h->batch_attr))
 		return;
+	/* the only flag it reports for these policies, the only one to
+	 * give back */
+	h->batch_attr.flags &= ET_SCHED_FLAG_RESET_ON_FORK;
 	if (h->batch_attr.policy != SCHED_OTHER &&
 	    !((h->batch_attr.policy == SCHED_FIFO || h->batch_attr.policy == SCHED_RR) &&
 	      may_set_rt((int)h->batch_attr.priority)))
 		return;
 	a = h->batch_attr;
+	/* a real-time thread's nice is not in its attributes, but is kept */
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, 0);	/* this thread's */
+	if (h->batch_attr.policy != SCHED_OTHER && !errno)
+		a.nice = nice;
 	a.policy = SCHED_BATCH;
 	a.flags = ET_SCHED_FLAG_RESET_ON_FORK;
 	a.priority = 0;
@@ -1786,6 +1839,7 @@ struct et *et_open(const struct et_opts *opts)
 		ret = -errno;
 		goto cleanup;
 	}
+	short_slice(h, true);
 	return h;
 cleanup:
 	et_close(h);
@@ -1800,6 +1854,7 @@ void et_close(struct et *h)
 	if (!h)
 		return;
 	storm_policy(h, false);
+	short_slice(h, false);
 	for (i = 0; i < h->nslots; i++)
 		if (h->tab[i].pid)
 			close(h->tab[i].pidfd);

@@ -31,7 +31,6 @@
 #include "opts.h"
 #include "output.h"
 #include "procstat.h"
-#include "schedattr.h"
 #include "status.h"
 
 
@@ -895,6 +894,7 @@ int main(int argc, char **argv)
 		err("blocking signals: %s", strerror(errno));
 		goto cleanup;
 	}
+	/* before et_open(): CMD must not inherit ET_OPEN_SHORT_SLICE's slice */
 	if (c->o.cmd) {
 		int r = spawn_command(c, &oldmask);
 
@@ -907,6 +907,7 @@ int main(int argc, char **argv)
 	eo.flags = (c->npins || c->cmd.pid ? 0 : ET_OPEN_HOST) |
 		   (c->o.threads ? ET_OPEN_THREADS : 0) | (c->o.failed ? ET_OPEN_FAILED : 0) |
 		   (c->o.follow || c->cmd.pid ? ET_OPEN_FOLLOW : 0) | ET_OPEN_WHY | ET_OPEN_STORM_BATCH |
+		   (c->o.realtime ? 0 : ET_OPEN_SHORT_SLICE) |
 		   (c->o.rusage || c->o.json ? ET_OPEN_RUSAGE : 0) |
 		   (c->ctr.have_v2 ? ET_OPEN_CGROUPS : 0);
 	eo.cgroups = c->o.cgroups;
@@ -986,19 +987,9 @@ int main(int argc, char **argv)
 
 	/* --realtime: the wakeup for an exit preempts whatever runs on that
 	 * CPU (a process tearing down its memory, say) instead of waiting for
-	 * it; the storms' SCHED_BATCH still comes and goes. Without, under
-	 * SCHED_OTHER, the shortest slice does much the same on 6.12+, with no
-	 * privilege: a waking task with a shorter slice than the running
-	 * one's may preempt it. Not a reason to fail: older kernels, or a
-	 * seccomp filter, say no. */
-	if (!c->o.realtime) {
-		struct et_sched_attr a;
-
-		if (!sched_attr_get(0, &a) && a.policy == SCHED_OTHER) {
-			a.runtime = ET_SHORT_SLICE_NS;
-			sched_attr_set(0, &a);
-		}
-	} else {
+	 * it; the storms' SCHED_BATCH still comes and goes. (Without, the
+	 * shortest slice does much the same: ET_OPEN_SHORT_SLICE.) */
+	if (c->o.realtime) {
 		struct sched_param sp = { .sched_priority = 1 };
 
 		if (sched_setscheduler(0, SCHED_FIFO, &sp)) {

@@ -58,7 +58,7 @@ const char opts_usage[] =
 "                          read at once even on a busy CPU (storms: still\n"
 "                          SCHED_BATCH); keeps CAP_SYS_NICE for that. Without,\n"
 "                          exittrace waits with the shortest slice (0.1 ms,\n"
-"                          Linux 6.12+), which does much the same most times\n"
+"                          Linux 6.12+): much the same, most of the time\n"
 "      --attach MODE       raw_tp (fast start, the default when it works),\n"
 "                          tp_btf (libbpf reads all kernel BTF: ~40 ms more),\n"
 "                          or tracepoint (classic, its id from tracefs: exits only,\n"

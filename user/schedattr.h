@@ -14,9 +14,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-/* The shortest slice a fair task may ask for (6.12+): its wakeups then
- * preempt the running task (EEVDF's PREEMPT_SHORT); older kernels ignore
- * it. */
+/* The shortest slice a fair task may ask for (6.12+): its wakeups may then
+ * preempt a running task with a longer one (EEVDF's PREEMPT_SHORT), if it
+ * is eligible; older kernels ignore it. Inherited across fork(). */
 #define ET_SHORT_SLICE_NS 100000ULL
 
 #define ET_SCHED_FLAG_RESET_ON_FORK 0x01
@@ -31,6 +31,7 @@ struct et_sched_attr {
 	uint64_t deadline;
 	uint64_t period;
 };
+_Static_assert(sizeof(struct et_sched_attr) == 48, "SCHED_ATTR_SIZE_VER0");
 
 static inline int sched_attr_get(pid_t tid, struct et_sched_attr *a)
 {

@@ -1295,16 +1295,6 @@ static int wait_policy(pid_t pid, int policy)
 	return p;
 }
 
-/*
- * In a storm exittrace runs as SCHED_BATCH (reset on fork), so that its
- * reads on the timer wait for the CPU instead of preempting the workload;
- * once a read finds nothing, its own policy again (SCHED_OTHER: exittrace
- * has dropped CAP_SYS_NICE by then, so it keeps the reset-on-fork flag;
- * with --realtime, SCHED_FIFO 1, which it keeps CAP_SYS_NICE for), and
- * the next storm is SCHED_BATCH again. With a 1 s interval: A ends alone
- * (read at once), B ends soon after (read at once too, and a storm
- * starts: the timer is armed for 1 s).
- */
 /* Without --realtime, exittrace waits with the shortest slice, where the
  * kernel has slices of a task's own (6.12+): what it has now. */
 static void assert_short_slice(pid_t pid, bool slices)
@@ -1316,6 +1306,16 @@ static void assert_short_slice(pid_t pid, bool slices)
 		assert_int_equal(a.runtime, ET_SHORT_SLICE_NS);
 }
 
+/*
+ * In a storm exittrace runs as SCHED_BATCH (reset on fork), so that its
+ * reads on the timer wait for the CPU instead of preempting the workload;
+ * once a read finds nothing, its own policy again (SCHED_OTHER: exittrace
+ * has dropped CAP_SYS_NICE by then, so it keeps the reset-on-fork flag;
+ * with --realtime, SCHED_FIFO 1, which it keeps CAP_SYS_NICE for), and
+ * the next storm is SCHED_BATCH again. With a 1 s interval: A ends alone
+ * (read at once), B ends soon after (read at once too, and a storm
+ * starts: the timer is armed for 1 s).
+ */
 static void storm_policy_rounds(bool realtime)
 {
 	const char *argv[] = { "-j", "--coalesce-us", "1000000", "--comm", "etstorm",
@@ -1359,6 +1359,38 @@ static void storm_policy_rounds(bool realtime)
 	tracer_close(&tr);
 }
 
+/* CMD is started before exittrace takes the shortest slice: it does not
+ * inherit it. */
+static void test_cmd_has_its_own_slice(void **state)
+{
+	const char *argv[] = { "-j", "-o", "/dev/stdout", "--", "/bin/sleep", "60", NULL };
+	struct et_sched_attr mine, cmd;
+	json_object *st, *pids;
+	struct tracer tr;
+	pid_t pid;
+
+	require_bpf();
+	if (!custom_slices())
+		skip();
+	tracer_spawn(&tr, argv);
+	st = tracer_event(&tr, "start", 0, T_TIMEOUT_MS);
+	if (!st) {
+		tracer_wait(&tr, T_TIMEOUT_MS);
+		fail_msg("no start record; stderr: %s", tracer_stderr(&tr));
+	}
+	assert_true(json_object_object_get_ex(st, "pids", &pids));
+	pid = (pid_t)json_object_get_int(json_object_array_get_idx(pids, 0));
+	json_object_put(st);
+	assert_true(pid > 0);
+	assert_int_equal(sched_attr_get(tr.pid, &mine), 0);
+	assert_int_equal(mine.runtime, ET_SHORT_SLICE_NS);
+	assert_int_equal(sched_attr_get(pid, &cmd), 0);
+	assert_int_not_equal(cmd.runtime, ET_SHORT_SLICE_NS);
+	kill(pid, SIGKILL);
+	assert_int_equal(tracer_wait(&tr, T_TIMEOUT_MS), (128 + SIGKILL) << 8);
+	tracer_close(&tr);
+}
+
 static void test_storm_runs_batch(void **state)
 {
 	storm_policy_rounds(false);
@@ -1392,6 +1424,7 @@ int main(void)
 		cmocka_unit_test(test_storm_of_targets_few_wakeups),
 		cmocka_unit_test(test_storm_runs_batch),
 		cmocka_unit_test(test_realtime_storm_runs_batch),
+		cmocka_unit_test(test_cmd_has_its_own_slice),
 		cmocka_unit_test(test_attach_modes),
 		cmocka_unit_test(test_idle_makes_no_syscalls),
 		cmocka_unit_test(test_comm_escaping),

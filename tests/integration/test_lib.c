@@ -822,6 +822,8 @@ static void test_storm_batch_keeps_nice_and_slice(void **state)
 	assert_int_equal(sched_attr_get(0, &a), 0);
 	assert_int_equal(a.policy, SCHED_BATCH);
 	assert_int_equal(a.nice, 5);
+	if (slices)	/* the storm's is the default */
+		assert_int_not_equal(a.runtime, 300000);
 	pfd.fd = et_fd(h);
 	pfd.events = POLLIN;
 	assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
@@ -832,6 +834,90 @@ static void test_storm_batch_keeps_nice_and_slice(void **state)
 	assert_int_equal(a.nice, 5);
 	if (slices)
 		assert_int_equal(a.runtime, 300000);
+	et_close(h);
+
+	/* real time: its nice is not among its attributes, and is kept */
+	if (!fifo_allowed())
+		return;
+	assert_int_equal(getpriority(PRIO_PROCESS, 0), 5);
+	h = open_or_fail(&o);
+	one_exit_read(h, SCHED_FIFO, 5);
+	set_policy(SCHED_OTHER);
+	one_exit_read(h, SCHED_FIFO, 6);
+	assert_int_equal(policy(), SCHED_BATCH);
+	assert_int_equal(getpriority(PRIO_PROCESS, 0), 5);
+	assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
+	assert_int_equal(et_next(h, &si, &ex, 0), 0);
+	assert_int_equal(policy(), SCHED_FIFO);
+	assert_int_equal(getpriority(PRIO_PROCESS, 0), 5);
+	et_close(h);
+}
+
+/* The calling thread's slice (6.12+; 0 before). */
+static uint64_t my_slice(void)
+{
+	struct et_sched_attr a;
+
+	assert_int_equal(sched_attr_get(0, &a), 0);
+	return a.runtime;
+}
+
+static void *close_handle_plain(void *h)
+{
+	et_close(h);
+	return NULL;
+}
+
+/*
+ * ET_OPEN_SHORT_SLICE: the opening thread waits with the shortest slice,
+ * through storms too, and gets its own back at et_close(), from whichever
+ * thread; without the flag, or under another policy, nothing changes.
+ * Where the kernel has no slices of a task's own, nothing changes either.
+ */
+static void test_short_slice(void **state)
+{
+	static const char *const comms[] = { "etpollfirst" };
+	ET_OPTS(o, .flags = ET_OPEN_HOST | ET_OPEN_STORM_BATCH | ET_OPEN_SHORT_SLICE,
+		.wake_us = 500000, .comms = comms, .ncomms = 1);
+	ET_OPTS(plain, .flags = ET_OPEN_STORM_BATCH);
+	struct et_sched_attr a = { .policy = SCHED_OTHER, .runtime = 300000 };
+	bool slices = custom_slices();
+	uint64_t mine, want;
+	struct pollfd pfd;
+	struct et_exit ex;
+	pthread_t th;
+	siginfo_t si;
+	struct et *h;
+
+	require_bpf();
+	assert_int_equal(sched_attr_set(0, &a), 0);
+	mine = my_slice();
+	want = slices ? ET_SHORT_SLICE_NS : mine;
+
+	h = open_or_fail(&plain);
+	assert_int_equal(my_slice(), mine);
+	et_close(h);
+
+	h = open_or_fail(&o);
+	assert_int_equal(my_slice(), want);
+	one_exit_read(h, SCHED_OTHER, 5);
+	one_exit_read(h, SCHED_OTHER, 6);
+	assert_int_equal(policy(), SCHED_BATCH);
+	pfd.fd = et_fd(h);
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, T_TIMEOUT_MS), 1);
+	assert_int_equal(et_next(h, &si, &ex, 0), 0);
+	assert_int_equal(policy(), SCHED_OTHER);
+	assert_int_equal(my_slice(), want);
+	assert_int_equal(pthread_create(&th, NULL, close_handle_plain, h), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(my_slice(), mine);
+
+	set_policy(SCHED_BATCH);
+	mine = my_slice();
+	h = open_or_fail(&o);
+	assert_int_equal(policy(), SCHED_BATCH);
+	assert_int_equal(my_slice(), mine);
 	et_close(h);
 }
 
@@ -1046,6 +1132,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_storm_batch, reset_policy),
 		cmocka_unit_test_teardown(test_storm_batch_close_elsewhere, reset_policy),
 		cmocka_unit_test_teardown(test_storm_batch_keeps_nice_and_slice, reset_policy),
+		cmocka_unit_test_teardown(test_short_slice, reset_policy),
 		cmocka_unit_test(test_follow),
 		cmocka_unit_test(test_follow_filtered),
 		cmocka_unit_test(test_follow_not_with_host),
