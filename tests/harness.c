@@ -240,7 +240,7 @@ json_object *tracer_event(struct tracer *tr, const char *event, pid_t pid, int t
 	return NULL;
 }
 
-void tracer_start_wait(struct tracer *tr)
+json_object *tracer_start(struct tracer *tr)
 {
 	json_object *st = tracer_event(tr, "start", 0, T_TIMEOUT_MS);
 
@@ -248,7 +248,12 @@ void tracer_start_wait(struct tracer *tr)
 		tracer_wait(tr, T_TIMEOUT_MS);
 		fail_msg("no start record; stderr: %s", tracer_stderr(tr));
 	}
-	json_object_put(st);
+	return st;
+}
+
+void tracer_start_wait(struct tracer *tr)
+{
+	json_object_put(tracer_start(tr));
 }
 
 void tracer_expect_end(struct tracer *tr, const char *reason)

@@ -59,6 +59,8 @@ json_object *tracer_json(struct tracer *tr, int timeout_ms);
 json_object *tracer_event(struct tracer *tr, const char *event, pid_t pid, int timeout_ms);
 /* Read up to the start record (fail, with its stderr, if none comes). */
 void tracer_start_wait(struct tracer *tr);
+/* The same, and the start record (the caller puts it). */
+json_object *tracer_start(struct tracer *tr);
 /* Read up to the end record and check its reason (fail if none comes). */
 void tracer_expect_end(struct tracer *tr, const char *reason);
 /* Wait for it to exit (SIGKILL after timeout_ms, and fail); its wait status. */

@@ -1104,10 +1104,8 @@ static bool tracefs_mounted(void)
 /* The start record, which names the way in. */
 static void expect_attach(struct tracer *tr, const char *way)
 {
-	json_object *ev = tracer_event(tr, "start", 0, T_TIMEOUT_MS);
+	json_object *ev = tracer_start(tr);
 
-	if (!ev)
-		fail_msg("no start record; stderr: %s", tracer_stderr(tr));
 	assert_string_equal(j_str(ev, "attach"), way);
 	json_object_put(ev);
 }
@@ -1373,11 +1371,7 @@ static void test_cmd_has_its_own_slice(void **state)
 	if (!custom_slices())
 		skip();
 	tracer_spawn(&tr, argv);
-	st = tracer_event(&tr, "start", 0, T_TIMEOUT_MS);
-	if (!st) {
-		tracer_wait(&tr, T_TIMEOUT_MS);
-		fail_msg("no start record; stderr: %s", tracer_stderr(&tr));
-	}
+	st = tracer_start(&tr);
 	assert_true(json_object_object_get_ex(st, "pids", &pids));
 	pid = (pid_t)json_object_get_int(json_object_array_get_idx(pids, 0));
 	json_object_put(st);

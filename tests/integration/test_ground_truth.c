@@ -299,16 +299,10 @@ static void start_tracer(struct tracer *tr, pid_t pid, const char *extra)
 {
 	char p[16];
 	const char *argv[] = { "-j", "-p", p, variant_arg, extra, NULL };
-	json_object *st;
 
 	snprintf(p, sizeof(p), "%d", (int)pid);
 	tracer_spawn_env(tr, argv, variant_env, -1);
-	st = tracer_event(tr, "start", 0, T_TIMEOUT_MS);
-	if (!st) {
-		tracer_wait(tr, T_TIMEOUT_MS);
-		fail_msg("no start record; stderr: %s", tracer_stderr(tr));
-	}
-	json_object_put(st);
+	tracer_start_wait(tr);
 }
 
 /*
