@@ -80,6 +80,7 @@ struct et_pidfd_info {
 
 #define DEFAULT_RINGBUF_KIB 512
 #define DEFAULT_MAX_TARGETS 65536
+#define PID_MAX_LIMIT (4UL << 20)	/* the kernel's, on 64-bit */
 
 struct target {
 	pid_t pid;		/* 0: free slot */
@@ -700,6 +701,14 @@ static bool may_set_rt(int prio)
 	return !getrlimit(RLIMIT_RTPRIO, &rl) && rl.rlim_cur >= (rlim_t)prio;
 }
 
+/* A thread this process changed (pid, tid when it did): still there, and
+ * still in this process (not a child that forked with a copy of the
+ * handle)? */
+static bool own_thread(pid_t pid, pid_t tid)
+{
+	return getpid() == pid && !syscall(SYS_tgkill, pid, tid, 0);
+}
+
 /*
  * ET_OPEN_SHORT_SLICE: the opening thread waits with the shortest slice,
  * if SCHED_OTHER (see the header); its own back at et_close() from
@@ -727,9 +736,8 @@ static void short_slice(struct et *h, bool on)
 	if (!h->sliced)
 		return;
 	h->sliced = false;
-	if (getpid() != h->slice_pid || syscall(SYS_tgkill, h->slice_pid, h->slice_tid, 0) ||
-	    sched_attr_get(h->slice_tid, &a) || a.policy != SCHED_OTHER ||
-	    a.runtime != ET_SHORT_SLICE_NS)
+	if (!own_thread(h->slice_pid, h->slice_tid) || sched_attr_get(h->slice_tid, &a) ||
+	    a.policy != SCHED_OTHER || a.runtime != ET_SHORT_SLICE_NS)
 		return;
 	a.runtime = h->slice_before;
 	sched_attr_set(h->slice_tid, &a);
@@ -762,11 +770,10 @@ static void storm_policy(struct et *h, bool storm)
 			return;
 		h->batched = false;
 		/* the thread that was switched (et_close() may come from
-		 * another), in this process (not a child that forked with a
-		 * copy of the handle), still there, still SCHED_BATCH */
+		 * another), still SCHED_BATCH */
 		tid = h->batch_tid;
-		if (getpid() != h->batch_pid || syscall(SYS_tgkill, h->batch_pid, tid, 0) ||
-		    sched_attr_get(tid, &cur) || cur.policy != SCHED_BATCH)
+		if (!own_thread(h->batch_pid, tid) || sched_attr_get(tid, &cur) ||
+		    cur.policy != SCHED_BATCH)
 			return;
 		/* its own, with its nice as it is now (a renice may have come
 		 * meanwhile); a slice of the default's length (the storm's
@@ -1571,7 +1578,7 @@ static uint32_t pidbits_words(long page)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_MMAPABLE);
 	const char *test = getenv("EXITTRACE_TEST_PID_MAX");
-	unsigned long pid_max = 4UL << 20;	/* PID_MAX_LIMIT on 64-bit */
+	unsigned long pid_max = PID_MAX_LIMIT;
 	char buf[32];
 	void *m;
 	int fd;
@@ -1588,8 +1595,8 @@ static uint32_t pidbits_words(long page)
 		pid_max = strtoul(test, NULL, 10);
 	else if (!read_file("/proc/sys/kernel/pid_max", buf, sizeof(buf)))
 		pid_max = strtoul(buf, NULL, 10);
-	if (!pid_max || pid_max > 4UL << 20)
-		pid_max = 4UL << 20;
+	if (!pid_max || pid_max > PID_MAX_LIMIT)
+		pid_max = PID_MAX_LIMIT;
 	return (uint32_t)((pid_max + 63) / 64);
 }
 
