@@ -16,19 +16,23 @@
 #include <linux/btf.h>
 #include "btfmin.h"
 
+/*
+ * On this VM a first touch of a fresh anonymous page costs ~15 us, of a
+ * page of the mapped kernel BTF ~1 us: what the build costs is the memory
+ * it touches, not its instructions. So no table with an entry per type
+ * (127 000 of them): an offset every STRIDE ids, from which a type is
+ * found by stepping over its predecessors; sets of ids are bitmaps.
+ */
+#define STRIDE 64
+
 struct in {
 	const uint8_t *types;
 	uint32_t types_len;
 	const char *strs;
 	uint32_t strs_len;
-	uint32_t *off;		/* type id -> offset in types */
+	uint32_t *chk;		/* chk[k]: offset of type id 1 + k * STRIDE */
 	uint32_t n;		/* type ids 1..n-1 */
 };
-
-static const struct btf_type *type_at(const struct in *in, uint32_t id)
-{
-	return (const struct btf_type *)(in->types + in->off[id]);
-}
 
 static const char *name_of(const struct in *in, uint32_t name_off)
 {
@@ -75,34 +79,109 @@ static long extra_len(const struct btf_type *t)
 	}
 }
 
-static int index_types(struct in *in)
+static uint32_t type_size(const struct btf_type *t)
 {
-	uint32_t pos = 0, cap = 1024;
+	return (uint32_t)(sizeof(*t) + (size_t)extra_len(t));	/* checked by index_types() */
+}
+
+static const struct btf_type *src_at(const struct in *in, uint32_t pos)
+{
+	return (const struct btf_type *)(in->types + pos);
+}
+
+/* id in 1..n-1 */
+static const struct btf_type *type_at(const struct in *in, uint32_t id)
+{
+	uint32_t k = (id - 1) / STRIDE, i, pos = in->chk[k];
+
+	for (i = 1 + k * STRIDE; i < id; i++)
+		pos += type_size((const struct btf_type *)(in->types + pos));
+	return (const struct btf_type *)(in->types + pos);
+}
+
+static bool test_bit(const uint64_t *b, uint32_t i)
+{
+	return b[i / 64] >> (i % 64) & 1;
+}
+
+static void set_bit(uint64_t *b, uint32_t i)
+{
+	b[i / 64] |= 1ULL << (i % 64);
+}
+
+/* A stack of ids to visit; each id is pushed once (marked in keep). */
+struct stack {
+	uint32_t *v;
+	uint32_t n, cap;
+};
+
+static int push(struct stack *s, uint64_t *keep, uint32_t id)
+{
+	if (test_bit(keep, id))
+		return 0;
+	if (s->n == s->cap) {
+		uint32_t cap = s->cap ? s->cap * 2 : 1024;
+		uint32_t *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	set_bit(keep, id);
+	s->v[s->n++] = id;
+	return 0;
+}
+
+static bool is_root_name(const char *name, const char *const *roots)
+{
+	const char *const *r;
+
+	for (r = roots; *r; r++)
+		if (name[0] == (*r)[0] && !strcmp(name, *r))
+			return true;
+	return false;
+}
+
+/*
+ * One pass over the types: every one's extent checked, an offset every
+ * STRIDE ids, and the roots (which go on the stack, kept). The bitmaps
+ * are sized for the most types the section could hold (12 bytes each).
+ */
+static int index_types(struct in *in, const char *const *roots, uint64_t **root,
+		       uint64_t **keep, struct stack *st)
+{
+	uint32_t pos = 0, len = in->types_len, id = 1, kind;
+	size_t most = len / sizeof(struct btf_type) + 2;
 	long extra;
 
-	in->off = calloc(cap, sizeof(*in->off));
-	if (!in->off)
+	in->chk = malloc((most / STRIDE + 1) * sizeof(*in->chk));
+	*root = calloc(most / 64 + 1, sizeof(**root));
+	*keep = calloc(most / 64 + 1, sizeof(**keep));
+	if (!in->chk || !*root || !*keep)
 		return -ENOMEM;
-	in->n = 1;	/* id 0 is void */
-	while (pos < in->types_len) {
+	while (pos < len) {
 		const struct btf_type *t;
 
-		if (in->types_len - pos < sizeof(*t))
+		if (len - pos < sizeof(*t))
 			return -EINVAL;
 		t = (const struct btf_type *)(in->types + pos);
 		extra = extra_len(t);
-		if (extra < 0 || in->types_len - pos - sizeof(*t) < (uint32_t)extra)
+		if (extra < 0 || len - pos - sizeof(*t) < (uint32_t)extra)
 			return -EINVAL;
-		if (in->n == cap) {
-			uint32_t *n = realloc(in->off, (cap *= 2) * sizeof(*n));
-
-			if (!n)
+		if ((id - 1) % STRIDE == 0)
+			in->chk[(id - 1) / STRIDE] = pos;
+		kind = BTF_INFO_KIND(t->info);
+		if ((kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION) &&
+		    is_root_name(name_of(in, t->name_off), roots)) {
+			set_bit(*root, id);
+			if (push(st, *keep, id))
 				return -ENOMEM;
-			in->off = n;
 		}
-		in->off[in->n++] = pos;
 		pos += sizeof(*t) + (uint32_t)extra;
+		id++;
 	}
+	in->n = id;
 	return 0;
 }
 
@@ -113,7 +192,7 @@ static bool is_modifier(uint32_t kind)
 }
 
 /* Does a pointer to id lead (through modifiers) to a root struct? */
-static bool to_root(const struct in *in, const uint8_t *root, uint32_t id)
+static bool to_root(const struct in *in, const uint64_t *root, uint32_t id)
 {
 	int hops;
 
@@ -121,10 +200,21 @@ static bool to_root(const struct in *in, const uint8_t *root, uint32_t id)
 		const struct btf_type *t = type_at(in, id);
 
 		if (!is_modifier(BTF_INFO_KIND(t->info)))
-			return root[id];
+			return test_bit(root, id);
 		id = t->type;
 	}
 	return false;
+}
+
+/* New ids: kept types in their old order, from 1; rank[w] counts the kept
+ * ids in the words before w. */
+static uint32_t new_id(const struct in *in, const uint64_t *keep, const uint32_t *rank,
+		       uint32_t id)
+{
+	if (!id || id >= in->n || !test_bit(keep, id))
+		return 0;
+	return 1 + rank[id / 64] +
+	       (uint32_t)__builtin_popcountll(keep[id / 64] & ((1ULL << (id % 64)) - 1));
 }
 
 struct out {
@@ -159,22 +249,66 @@ struct strmap {
 	struct out tab;
 };
 
+static size_t str_slot(const struct strmap *m, uint32_t old)
+{
+	size_t i;
+
+	for (i = (old * 2654435761U) & (m->cap - 1); m->keys[i] && m->keys[i] != old;
+	     i = (i + 1) & (m->cap - 1))
+		;
+	return i;
+}
+
+/* Twice the slots (1024 at first): a table for the ~900 names of the
+ * minimal BTF of 6.18, not for every name in the kernel's. */
+static int str_grow(struct strmap *m)
+{
+	struct strmap old = *m;
+	size_t i, j;
+
+	m->cap = old.cap ? old.cap * 2 : 1024;
+	m->keys = calloc(m->cap, sizeof(*m->keys));
+	m->vals = calloc(m->cap, sizeof(*m->vals));
+	if (!m->keys || !m->vals) {
+		free(m->keys);
+		free(m->vals);
+		m->keys = old.keys;
+		m->vals = old.vals;
+		m->cap = old.cap;
+		return -ENOMEM;
+	}
+	for (i = 0; i < old.cap; i++)
+		if (old.keys[i]) {
+			j = str_slot(m, old.keys[i]);
+			m->keys[j] = old.keys[i];
+			m->vals[j] = old.vals[i];
+		}
+	free(old.keys);
+	free(old.vals);
+	return 0;
+}
+
 static int str_new(struct strmap *m, const struct in *in, uint32_t old, uint32_t *new_off)
 {
 	size_t i;
 	const char *s;
+	int ret;
 
 	if (!old) {
 		*new_off = 0;
 		return 0;
 	}
-	for (i = (old * 2654435761U) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
-		if (m->keys[i] == old) {
-			*new_off = m->vals[i];
-			return 0;
-		}
-	if (++m->used * 2 > m->cap)
-		return -E2BIG;	/* more names than a minimal BTF should have */
+	if ((m->used + 1) * 2 > m->cap) {
+		ret = str_grow(m);
+		if (ret)
+			return ret;
+	}
+	i = str_slot(m, old);
+	if (m->keys[i] == old) {
+		*new_off = m->vals[i];
+		return 0;
+	}
+	m->used++;
 	s = name_of(in, old);
 	m->keys[i] = old;
 	m->vals[i] = (uint32_t)m->tab.len;
@@ -189,11 +323,11 @@ int btfmin_build(const void *data, size_t size, const char *const *roots, void *
 	struct strmap sm = { 0 };
 	struct out types = { 0 }, all = { 0 };
 	struct btf_header oh;
-	uint32_t *stack = NULL, *newid = NULL, sp = 0, id, i, next = 1, kind, vlen;
-	uint8_t *keep = NULL, *root = NULL;
+	struct stack st = { 0 };
+	uint32_t *rank = NULL, id, cid, i, w, nkept = 0, kind, vlen, pos;
+	uint64_t *keep = NULL, *root = NULL;
 	struct in in = { 0 };
 	int ret = -EINVAL;
-	const char *const *r, *name;
 
 	if (size < sizeof(*hdr) || hdr->magic != BTF_MAGIC || hdr->hdr_len < sizeof(*hdr) ||
 	    hdr->hdr_len > size || (hdr->type_off | hdr->type_len | hdr->str_off) % 4 ||
@@ -206,37 +340,13 @@ int btfmin_build(const void *data, size_t size, const char *const *roots, void *
 	in.strs_len = hdr->str_len;
 	if (!in.strs_len || in.strs[in.strs_len - 1])
 		return -EINVAL;
-	ret = index_types(&in);
+	ret = index_types(&in, roots, &root, &keep, &st);
 	if (ret)
 		goto cleanup;
 
-	ret = -ENOMEM;
-	keep = calloc(in.n, 1);
-	root = calloc(in.n, 1);
-	newid = calloc(in.n, sizeof(*newid));
-	stack = malloc(in.n * sizeof(*stack));
-	sm.cap = 1 << 14;
-	sm.keys = calloc(sm.cap, sizeof(*sm.keys));
-	sm.vals = calloc(sm.cap, sizeof(*sm.vals));
-	if (!keep || !root || !newid || !stack || !sm.keys || !sm.vals)
-		goto cleanup;
-
-	for (id = 1; id < in.n; id++) {
-		const struct btf_type *t = type_at(&in, id);
-
-		kind = BTF_INFO_KIND(t->info);
-		if (kind != BTF_KIND_STRUCT && kind != BTF_KIND_UNION)
-			continue;
-		name = name_of(&in, t->name_off);
-		for (r = roots; *r; r++)
-			if (name[0] == (*r)[0] && !strcmp(name, *r)) {
-				root[id] = keep[id] = 1;
-				stack[sp++] = id;
-			}
-	}
 	/* the closure: embedded types whole, pointers only to roots */
-	while (sp) {
-		const struct btf_type *t = type_at(&in, stack[--sp]);
+	while (st.n && !ret) {
+		const struct btf_type *t = type_at(&in, st.v[--st.n]);
 		const struct btf_member *m = (const void *)(t + 1);
 		const struct btf_param *p = (const void *)(t + 1);
 		const struct btf_array *a = (const void *)(t + 1);
@@ -253,35 +363,38 @@ int btfmin_build(const void *data, size_t size, const char *const *roots, void *
 			refs[nrefs++] = a->type;
 			refs[nrefs++] = a->index_type;
 		} else if (kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION) {
-			for (i = 0; i < vlen; i++)
-				if (m[i].type && m[i].type < in.n && !keep[m[i].type]) {
-					keep[m[i].type] = 1;
-					stack[sp++] = m[i].type;
-				}
+			for (i = 0; i < vlen && !ret; i++)
+				if (m[i].type && m[i].type < in.n)
+					ret = push(&st, keep, m[i].type);
 		} else if (kind == BTF_KIND_FUNC_PROTO) {
 			refs[nrefs++] = t->type;
-			for (i = 0; i < vlen; i++)
-				if (p[i].type && p[i].type < in.n && !keep[p[i].type]) {
-					keep[p[i].type] = 1;
-					stack[sp++] = p[i].type;
-				}
+			for (i = 0; i < vlen && !ret; i++)
+				if (p[i].type && p[i].type < in.n)
+					ret = push(&st, keep, p[i].type);
 		}
-		for (i = 0; i < nrefs; i++)
-			if (refs[i] && refs[i] < in.n && !keep[refs[i]]) {
-				keep[refs[i]] = 1;
-				stack[sp++] = refs[i];
-			}
+		for (i = 0; i < nrefs && !ret; i++)
+			if (refs[i] && refs[i] < in.n)
+				ret = push(&st, keep, refs[i]);
 	}
-	for (id = 1; id < in.n; id++)
-		if (keep[id])
-			newid[id] = next++;
+	if (ret)
+		goto cleanup;
+	ret = -ENOMEM;
+	rank = malloc((in.n / 64 + 1) * sizeof(*rank));
+	if (!rank)
+		goto cleanup;
+	for (w = 0; w <= in.n / 64; w++) {
+		rank[w] = nkept;
+		nkept += (uint32_t)__builtin_popcountll(keep[w]);
+	}
 
 	ret = put(&sm.tab, "", 1);
 	if (ret)
 		goto cleanup;
-	for (id = 1; id < in.n && !ret; id++) {
-		const struct btf_type *src = type_at(&in, id);
-		size_t start = types.len, n = sizeof(*src) + (size_t)extra_len(src);
+	/* the kept types in order: from one to the next, or from the offset
+	 * of the next's stride when nearer, not through all 127 000 */
+	for (id = 1, cid = 1, pos = 0; id < in.n && !ret; id++) {
+		const struct btf_type *src;
+		size_t start = types.len, n;
 		struct btf_type *t;
 		struct btf_member *m;
 		struct btf_param *p;
@@ -289,8 +402,20 @@ int btfmin_build(const void *data, size_t size, const char *const *roots, void *
 		struct btf_enum *e;
 		struct btf_enum64 *e64;
 
-		if (!keep[id])
+		if (!keep[id / 64] && id % 64 == 0) {
+			id += 63;	/* a word of no kept id */
 			continue;
+		}
+		if (!test_bit(keep, id))
+			continue;
+		if ((id - 1) / STRIDE != (cid - 1) / STRIDE) {
+			cid = 1 + (id - 1) / STRIDE * STRIDE;
+			pos = in.chk[(id - 1) / STRIDE];
+		}
+		for (; cid < id; cid++)
+			pos += type_size(src_at(&in, pos));
+		src = src_at(&in, pos);
+		n = type_size(src);
 		ret = put(&types, src, n);
 		if (ret)
 			break;
@@ -300,33 +425,33 @@ int btfmin_build(const void *data, size_t size, const char *const *roots, void *
 		ret = str_new(&sm, &in, t->name_off, &t->name_off);
 		switch (kind) {
 		case BTF_KIND_PTR:
-			t->type = to_root(&in, root, t->type) ? newid[t->type] : 0;
+			t->type = to_root(&in, root, t->type) ? new_id(&in, keep, rank, t->type) : 0;
 			break;
 		case BTF_KIND_TYPEDEF:
 		case BTF_KIND_CONST:
 		case BTF_KIND_VOLATILE:
 		case BTF_KIND_RESTRICT:
 		case BTF_KIND_TYPE_TAG:
-			t->type = t->type < in.n ? newid[t->type] : 0;
+			t->type = new_id(&in, keep, rank, t->type);
 			break;
 		case BTF_KIND_ARRAY:
 			a = (struct btf_array *)(t + 1);
-			a->type = a->type < in.n ? newid[a->type] : 0;
-			a->index_type = a->index_type < in.n ? newid[a->index_type] : 0;
+			a->type = new_id(&in, keep, rank, a->type);
+			a->index_type = new_id(&in, keep, rank, a->index_type);
 			break;
 		case BTF_KIND_STRUCT:
 		case BTF_KIND_UNION:
 			m = (struct btf_member *)(t + 1);
 			for (i = 0; i < vlen && !ret; i++) {
-				m[i].type = m[i].type < in.n ? newid[m[i].type] : 0;
+				m[i].type = new_id(&in, keep, rank, m[i].type);
 				ret = str_new(&sm, &in, m[i].name_off, &m[i].name_off);
 			}
 			break;
 		case BTF_KIND_FUNC_PROTO:
-			t->type = t->type < in.n ? newid[t->type] : 0;
+			t->type = new_id(&in, keep, rank, t->type);
 			p = (struct btf_param *)(t + 1);
 			for (i = 0; i < vlen && !ret; i++) {
-				p[i].type = p[i].type < in.n ? newid[p[i].type] : 0;
+				p[i].type = new_id(&in, keep, rank, p[i].type);
 				ret = str_new(&sm, &in, p[i].name_off, &p[i].name_off);
 			}
 			break;
@@ -365,13 +490,13 @@ int btfmin_build(const void *data, size_t size, const char *const *roots, void *
 	*out = all.buf;
 	*out_len = all.len;
 	all.buf = NULL;
-	ret = (int)(next - 1);
+	ret = (int)nkept;
 cleanup:
-	free(in.off);
+	free(in.chk);
 	free(keep);
 	free(root);
-	free(newid);
-	free(stack);
+	free(rank);
+	free(st.v);
 	free(sm.keys);
 	free(sm.vals);
 	free(sm.tab.buf);

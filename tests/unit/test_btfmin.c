@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
@@ -110,6 +111,82 @@ static void test_closure(void **state)
 	btf__free(in);
 }
 
+/*
+ * Types are found from an offset every 64 ids and ids are remapped from
+ * bitmaps: a BTF of 1 000 types, kept ones in several strides, in the
+ * first and last id of a word, a whole word of none, a pointer back to a
+ * root across strides, and a second root of the same name (nothing
+ * requires names to be unique).
+ */
+static void test_many_types(void **state)
+{
+	const char *const roots[] = { "root", NULL };
+	struct btf *in = btf__new_empty(), *out;
+	const struct btf_member *m;
+	const void *raw;
+	__u32 raw_len;
+	size_t len;
+	void *buf;
+	char name[16];
+	int i_int, inner = 0, late = 0, root = 0, root2 = 0, p_root = 0, id, n, rid, i;
+
+	i_int = btf__add_int(in, "int", 4, BTF_INT_SIGNED);	/* 1 */
+	for (id = 2; id < 1000; id++) {
+		if (id == 63) {		/* last id of word 0 */
+			inner = btf__add_struct(in, "inner", 4);
+			btf__add_field(in, "a", i_int, 0, 0);
+		} else if (id == 128) {	/* first id of word 2 */
+			late = btf__add_struct(in, "late", 4);
+			btf__add_field(in, "b", i_int, 0, 0);
+		} else if (id == 500) {
+			p_root = btf__add_ptr(in, 700);
+		} else if (id == 700) {
+			root = btf__add_struct(in, "root", 24);
+			btf__add_field(in, "in", inner, 0, 0);
+			btf__add_field(in, "up", p_root, 64, 0);
+			btf__add_field(in, "late", late, 128, 0);
+		} else if (id == 999) {
+			root2 = btf__add_struct(in, "root", 4);
+			btf__add_field(in, "x", i_int, 0, 0);
+		} else {
+			snprintf(name, sizeof(name), "f%d", id);
+			btf__add_struct(in, name, 4);	/* never kept */
+		}
+	}
+	assert_int_equal(inner, 63);
+	assert_int_equal(late, 128);
+	assert_int_equal(p_root, 500);
+	assert_int_equal(root, 700);
+	assert_int_equal(root2, 999);
+	raw = btf__raw_data(in, &raw_len);
+	n = btfmin_build(raw, raw_len, roots, &buf, &len);
+	/* int, inner, late, the pointer, both roots, in their old order */
+	assert_int_equal(n, 6);
+	out = btf__new(buf, len);
+	assert_non_null(out);
+	assert_string_equal(btf__name_by_offset(out, btf__type_by_id(out, 1)->name_off), "int");
+	assert_int_equal(btf__find_by_name_kind(out, "inner", BTF_KIND_STRUCT), 2);
+	assert_int_equal(btf__find_by_name_kind(out, "late", BTF_KIND_STRUCT), 3);
+	assert_true(btf_is_ptr(btf__type_by_id(out, 4)));
+	rid = 5;
+	assert_int_equal(btf__type_by_id(out, rid)->size, 24);
+	assert_int_equal(btf__type_by_id(out, 4)->type, rid);
+	m = member(out, rid, "in");
+	assert_int_equal(m->type, 2);
+	m = member(out, rid, "up");
+	assert_int_equal(m->type, 4);
+	m = member(out, rid, "late");
+	assert_int_equal(m->type, 3);
+	assert_int_equal(btf__type_by_id(out, 6)->size, 4);
+	assert_int_equal(member(out, 6, "x")->type, 1);
+	for (i = 1; i <= n; i++)
+		assert_int_not_equal(btf__name_by_offset(out, btf__type_by_id(out, i)->name_off)[0],
+				     'f');
+	btf__free(out);
+	free(buf);
+	btf__free(in);
+}
+
 static void test_bad_input(void **state)
 {
 	const char *const roots[] = { "root", NULL };
@@ -174,6 +251,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_closure),
+		cmocka_unit_test(test_many_types),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_void_member),
 		cmocka_unit_test(test_no_root),
