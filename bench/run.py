@@ -36,6 +36,14 @@ EXTRA_ROUNDS = int(os.environ.get("BENCH_EXTRA_ROUNDS", "20"))
 N_EXITS = int(os.environ.get("BENCH_EXITS", "40000"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 MODE = os.environ.get("BENCH_MODE", "vfork")
+# workers pinned to CPUs (loadgen -c): the load keeps every CPU busy, and
+# runs repeat within a few per cent instead of 25%; 0: left to the
+# scheduler. Rounds on the other kind of load follow, for fewer tracers.
+PIN = os.environ.get("BENCH_PIN", "1") != "0"
+OTHER_ROUNDS = int(os.environ.get("BENCH_OTHER_ROUNDS", "11"))
+# a "tracer" that does nothing, started and stopped like the others: what
+# the method itself reads when nothing traces (its noise and bias)
+NULL_ARGV = ["sh", "-c", "echo ready; exec sleep infinity"]
 LAT_N = int(os.environ.get("BENCH_LATENCY_EXITS", "300"))
 LAT_CHUNKS = 5
 # the second latency series: children that exit with this much memory
@@ -153,9 +161,9 @@ def canary():
     return p.pid
 
 
-def run_load():
-    r = subprocess.run([LOADGEN, "-n", str(N_EXITS), "-P", str(WORKERS), "-m", MODE],
-                       capture_output=True, text=True, check=True)
+def run_load(pin=PIN):
+    r = subprocess.run([LOADGEN, "-n", str(N_EXITS), "-P", str(WORKERS), "-m", MODE] +
+                       (["-c"] if pin else []), capture_output=True, text=True, check=True)
     return float(re.search(r"exits_per_sec ([\d.]+)", r.stdout).group(1))
 
 
@@ -164,10 +172,10 @@ def percentile(xs, q):
     return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
-def overhead(tracers, extra):
+def overhead(tracers, extra, pin=PIN, rounds=ROUNDS, extra_rounds=EXTRA_ROUNDS):
     """Rounds of B T1 B T2 ... B: each traced run against the mean of the
     untraced runs on either side of it (this VM's speed drifts, by 20% and
-    more within seconds), tracers in a rotating order; then EXTRA_ROUNDS
+    more within seconds), tracers in a rotating order; then extra_rounds
     more of the tracers in extra only."""
     ratios = {t.name: [] for t in tracers}
     lost = {t.name: [] for t in tracers}
@@ -175,17 +183,17 @@ def overhead(tracers, extra):
     bpf = {t.name: [] for t in tracers}	# exittrace's BPF programs, us per exit of the load
     tick = os.sysconf("SC_CLK_TCK")
     base_all = []
-    for r in range(ROUNDS + EXTRA_ROUNDS):
-        these = tracers if r < ROUNDS else extra
+    for r in range(rounds + extra_rounds):
+        these = tracers if r < rounds else extra
         order = these[r % len(these):] + these[:r % len(these)]
-        before = run_load()
+        before = run_load(pin)
         base_all.append(before)
         for t in order:
             t.start(os.path.join(OUT, f"out-{t.name.replace(' ', '-')}.txt"))
             lo = canary()
             c0 = t.cpu_ticks()
             p0 = bpf_prog_stats(t.proc.pid, True) if t.name.startswith("exittrace") else None
-            rate = run_load()
+            rate = run_load(pin)
             p1 = bpf_prog_stats(t.proc.pid, True) if p0 else None
             c1 = t.cpu_ticks()
             hi = canary()
@@ -193,13 +201,13 @@ def overhead(tracers, extra):
                 # all its programs' time, per exit of the load
                 bpf[t.name].append((p1[0] - p0[0]) / N_EXITS / 1000)
             t.stop()
-            after = run_load()
+            after = run_load(pin)
             base_all.append(after)
             ratios[t.name].append(rate / ((before + after) / 2))
             lost[t.name].append(N_EXITS - t.count(lo, hi))
             cpu[t.name].append((c1 - c0) / tick * 1e6 / N_EXITS)
             before = after
-        log(f"  round {r + 1}/{ROUNDS + EXTRA_ROUNDS}: untraced "
+        log(f"  round {r + 1}/{rounds + extra_rounds}: untraced "
             f"{statistics.median(base_all[-len(order):]):.0f}/s, " +
             ", ".join(f"{t.name} {ratios[t.name][-1]:.2f}x" for t in these))
     return base_all, ratios, lost, cpu, bpf
@@ -340,9 +348,13 @@ def main():
 def bench(sleeper_pid):
     uname = os.uname()
     cpus = os.cpu_count()
-    log(f"bench: {uname.release} on {cpus} CPUs; load: {N_EXITS} exits, {WORKERS} workers, "
-        f"{MODE}; {ROUNDS} rounds, {EXTRA_ROUNDS} more for exittrace")
+    load = "pinned" if PIN else "unpinned"
+    other = "unpinned" if PIN else "pinned"
+    log(f"bench: {uname.release} on {cpus} CPUs; load: {N_EXITS} exits, {WORKERS} {load} "
+        f"workers, {MODE}; {ROUNDS} rounds, {EXTRA_ROUNDS} more for exittrace; "
+        f"{OTHER_ROUNDS} on the {other} load")
     tracers = [
+        Tracer("no tracer", NULL_ARGV, 2, first_line_ready=True),
         Tracer("exittrace filter", [ET, "-p", str(sleeper_pid)], 2, first_line_ready=True),
         Tracer("exittrace text", [ET], 2, first_line_ready=True),
         Tracer("exittrace json", [ET, "-j"], "json", first_line_ready=True),
@@ -352,8 +364,15 @@ def bench(sleeper_pid):
         Tracer("bpftrace", ["bpftrace", "-e", BPFTRACE_PROG], 1),
         Tracer("forkstat", ["forkstat", "-e", "exit"], 3, comm_counts=False),
     ]
-    log("overhead:")
-    base, ratios, lost, cpu, bpf = overhead(tracers, tracers[:3])
+    log(f"overhead, {load} load:")
+    base, ratios, lost, cpu, bpf = overhead(tracers, tracers[:4])
+    if OTHER_ROUNDS:
+        log(f"overhead, {other} load:")
+        others = [Tracer(f"{t.name} ({other})", t.argv, t.pid_field,
+                         first_line_ready=t.first_line_ready) for t in tracers[:4]]
+        base2, r2, l2, c2, b2 = overhead(others, [], not PIN, OTHER_ROUNDS, 0)
+        for d, d2 in ((ratios, r2), (lost, l2), (cpu, c2), (bpf, b2)):
+            d.update(d2)
 
     # Each mode's samples in LAT_CHUNKS runs, modes in a rotating order:
     # a noisy spell of this VM (they last seconds) falls on all of them,
@@ -387,6 +406,7 @@ def bench(sleeper_pid):
     rows = [("metric", "tool", "value", "unit", "target")]
     for name in ratios:
         target = {"exittrace filter": ">= 0.98", "exittrace text": ">= 0.85"}.get(name, "")
+        null = name.startswith("no tracer")
         rows.append(("throughput vs untraced", name,
                      f"{statistics.median(ratios[name]):.3f}", "x", target))
         rows.append(("throughput, middle half of rounds", name,
@@ -394,7 +414,7 @@ def bench(sleeper_pid):
                      "x", ""))
         rows.append(("tracer process CPU per exit", name,
                      f"{statistics.median(cpu[name]):.2f}", "us", ""))
-        if bpf[name]:
+        if bpf[name] and not null:
             # A steadier figure than the throughput ratio, which this VM's
             # drift blurs, but an upper bound: what tracing adds per exit
             # directly (its BPF programs in the exiting task, the tracer's
@@ -403,15 +423,20 @@ def bench(sleeper_pid):
             # IPIs and scheduling are left out (without coalescing, they
             # are most of the cost).
             added = statistics.median(bpf[name]) + statistics.median(cpu[name])
-            budget = os.cpu_count() * 1e6 / statistics.median(base)
+            budget = os.cpu_count() * 1e6 / statistics.median(
+                base2 if name.endswith(f"({other})") else base)
             rows.append(("BPF programs per exit", name,
                          f"{statistics.median(bpf[name]):.2f}", "us", ""))
             rows.append(("throughput kept, bound from direct costs", name,
                          f"{budget / (budget + added):.3f}", "x", ""))
-        if name != "exittrace filter":  # it reports none of the load, by design
+        if not null and not name.startswith("exittrace filter"):  # none of the load, by design
             rows.append(("records lost (worst round)", name, str(max(lost[name])),
                          "of %d" % N_EXITS, "0" if name == "exittrace text" else ""))
-    rows.append(("untraced throughput", "-", f"{statistics.median(base):.0f}", "exits/s", ""))
+    rows.append((f"untraced throughput, {load} load", "-", f"{statistics.median(base):.0f}",
+                 "exits/s", ""))
+    if OTHER_ROUNDS:
+        rows.append((f"untraced throughput, {other} load", "-",
+                     f"{statistics.median(base2):.0f}", "exits/s", ""))
     for name, xs in lat.items():
         if not xs:
             continue
@@ -432,8 +457,9 @@ def bench(sleeper_pid):
     with open(os.path.join(OUT, "results.csv"), "w", newline="") as f:
         csv.writer(f).writerows(rows)
     print(f"exittrace bench: Linux {uname.release}, {cpus} CPUs, load {N_EXITS} exits from "
-          f"{WORKERS} {MODE} workers, {ROUNDS} rounds ({ROUNDS + EXTRA_ROUNDS} for exittrace "
-          f"filter, text, json), {LAT_N} latency samples "
+          f"{WORKERS} {load} {MODE} workers, {ROUNDS} rounds ({ROUNDS + EXTRA_ROUNDS} for "
+          f"no tracer and exittrace filter, text, json; {OTHER_ROUNDS} on the {other} load), "
+          f"{LAT_N} latency samples "
           + (f"(children with 0 and {LAT_MB} MB)" if LAT_MB else "(minimal children)"))
     print("| metric | tool | value | unit | target |")
     print("|---|---|---|---|---|")
