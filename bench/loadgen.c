@@ -117,9 +117,13 @@ int main(int argc, char **argv)
 		if (w[i] == 0) {
 			if (pin) {
 				cpu = nth_cpu(&allowed, i);
+				if (cpu < 0) {
+					fprintf(stderr, "loadgen: no CPU to pin worker %d to\n", i);
+					_exit(1);
+				}
 				CPU_ZERO(&one);
 				CPU_SET(cpu, &one);
-				if (cpu < 0 || sched_setaffinity(0, sizeof(one), &one)) {
+				if (sched_setaffinity(0, sizeof(one), &one)) {
 					perror("loadgen: sched_setaffinity");
 					_exit(1);
 				}

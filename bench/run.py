@@ -42,7 +42,7 @@ MODE = os.environ.get("BENCH_MODE", "vfork")
 # and loses records (every tracer here); 0: left to the scheduler, the
 # default. Rounds on the other kind of load follow, for fewer tracers.
 PIN = os.environ.get("BENCH_PIN", "0") == "1"
-OTHER_ROUNDS = int(os.environ.get("BENCH_OTHER_ROUNDS", "11"))
+OTHER_ROUNDS = max(0, int(os.environ.get("BENCH_OTHER_ROUNDS", "11")))
 # a "tracer" that does nothing, started and stopped like the others: what
 # the method itself reads when nothing traces (its noise and bias)
 NULL_ARGV = ["sh", "-c", "echo ready; exec sleep infinity"]
@@ -212,7 +212,8 @@ def overhead(tracers, extra, pin=PIN, rounds=ROUNDS, extra_rounds=EXTRA_ROUNDS):
         log(f"  round {r + 1}/{rounds + extra_rounds}: untraced "
             f"{statistics.median(base_all[-len(order):]):.0f}/s, " +
             ", ".join(f"{t.name} {ratios[t.name][-1]:.2f}x" +
-                      (f" ({lost[t.name][-1]} lost)" if lost[t.name][-1] else "")
+                      (f" ({lost[t.name][-1]} lost)" if lost[t.name][-1] and
+                       not t.name.startswith(("no tracer", "exittrace filter")) else "")
                       for t in these))
     return base_all, ratios, lost, cpu, bpf
 
