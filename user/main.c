@@ -169,14 +169,13 @@ static int check_privileges(bool targets)
  * CAP_SYS_PTRACE (a zombie's status in /proc/PID/stat),
  * CAP_DAC_READ_SEARCH (cgroup paths, by open_by_handle_at()) and, with
  * CMD, CAP_KILL (CMD may have become another user: forwarded signals and
- * --timeout must still reach it); with --realtime, CAP_SYS_NICE (SCHED_FIFO
- * again after a storm's SCHED_BATCH). From the bounding set too, where
+ * --timeout must still reach it). From the bounding set too, where
  * CAP_SETPCAP allows; and no privilege can be gained by exec. CMD, started
  * before, keeps its own.
  */
 #define KEEP_CAPS ((1ULL << CAP_BPF) | (1ULL << CAP_SYS_PTRACE) | (1ULL << CAP_DAC_READ_SEARCH))
 
-static int drop_capabilities(bool command, bool realtime)
+static int drop_capabilities(bool command)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
@@ -194,8 +193,7 @@ static int drop_capabilities(bool command, bool realtime)
 	if (syscall(SYS_capget, &hdr, data))
 		return -errno;
 	have = (unsigned long long)data[1].permitted << 32 | data[0].permitted;
-	keep = KEEP_CAPS | (command ? 1ULL << CAP_KILL : 0) |
-	       (realtime ? 1ULL << CAP_SYS_NICE : 0);
+	keep = KEEP_CAPS | (command ? 1ULL << CAP_KILL : 0);
 	if (!(have & (1ULL << CAP_BPF)))
 		keep |= 1ULL << CAP_SYS_ADMIN;
 	keep &= have;
@@ -906,8 +904,8 @@ int main(int argc, char **argv)
 
 	eo.flags = (c->npins || c->cmd.pid ? 0 : ET_OPEN_HOST) |
 		   (c->o.threads ? ET_OPEN_THREADS : 0) | (c->o.failed ? ET_OPEN_FAILED : 0) |
-		   (c->o.follow || c->cmd.pid ? ET_OPEN_FOLLOW : 0) | ET_OPEN_WHY | ET_OPEN_STORM_BATCH |
-		   (c->o.realtime ? 0 : ET_OPEN_SHORT_SLICE) |
+		   (c->o.follow || c->cmd.pid ? ET_OPEN_FOLLOW : 0) | ET_OPEN_WHY |
+		   (c->o.realtime ? 0 : ET_OPEN_STORM_BATCH | ET_OPEN_SHORT_SLICE) |
 		   (c->o.rusage || c->o.json ? ET_OPEN_RUSAGE : 0) |
 		   (c->ctr.have_v2 ? ET_OPEN_CGROUPS : 0);
 	eo.cgroups = c->o.cgroups;
@@ -987,8 +985,10 @@ int main(int argc, char **argv)
 
 	/* --realtime: the wakeup for an exit preempts whatever runs on that
 	 * CPU (a process tearing down its memory, say) instead of waiting for
-	 * it; the storms' SCHED_BATCH still comes and goes. (Without, the
-	 * shortest slice does much the same: ET_OPEN_SHORT_SLICE.) */
+	 * it; and in storms too, since a load that keeps every CPU busy can
+	 * leave any other policy without a CPU for long enough to fill the
+	 * ring. (Without, the shortest slice does much of the first, nothing
+	 * does the second: ET_OPEN_SHORT_SLICE, ET_OPEN_STORM_BATCH.) */
 	if (c->o.realtime) {
 		struct sched_param sp = { .sched_priority = 1 };
 
@@ -1000,7 +1000,7 @@ int main(int argc, char **argv)
 		}
 	}
 	{
-		int r = drop_capabilities(c->cmd.pid > 0, c->o.realtime);
+		int r = drop_capabilities(c->cmd.pid > 0);
 
 		if (r) {
 			err("dropping capabilities: %s", strerror(-r));
