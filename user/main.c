@@ -987,8 +987,9 @@ int main(int argc, char **argv)
 	 * CPU (a process tearing down its memory, say) instead of waiting for
 	 * it; and in storms too, since a load that keeps every CPU busy can
 	 * leave any other policy without a CPU for long enough to fill the
-	 * ring. (Without, the shortest slice does much of the first, nothing
-	 * does the second: ET_OPEN_SHORT_SLICE, ET_OPEN_STORM_BATCH.) */
+	 * ring. (What runs without it: ET_OPEN_SHORT_SLICE, which does much
+	 * of the first, and ET_OPEN_STORM_BATCH; nothing unprivileged does
+	 * the second.) */
 	if (c->o.realtime) {
 		struct sched_param sp = { .sched_priority = 1 };
 

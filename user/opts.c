@@ -56,7 +56,7 @@ const char opts_usage[] =
 "                          that finds exittrace caught up\n"
 "      --realtime          run as SCHED_FIFO (priority 1), storms included, so\n"
 "                          that an exit is read at once even on a busy CPU and\n"
-"                          no load keeps exittrace off the CPU. Without,\n"
+"                          no ordinary load keeps exittrace off it. Without,\n"
 "                          exittrace waits with the shortest slice (0.1 ms,\n"
 "                          Linux 6.12+): much the same, most of the time\n"
 "      --attach MODE       raw_tp (fast start, the default when it works),\n"
