@@ -89,14 +89,20 @@ static const struct btf_type *src_at(const struct in *in, uint32_t pos)
 	return (const struct btf_type *)(in->types + pos);
 }
 
+/* The offset of type id, from that of type from at pos (from <= id). */
+static uint32_t step_to(const struct in *in, uint32_t from, uint32_t pos, uint32_t id)
+{
+	for (; from < id; from++)
+		pos += type_size(src_at(in, pos));
+	return pos;
+}
+
 /* id in 1..n-1 */
 static const struct btf_type *type_at(const struct in *in, uint32_t id)
 {
-	uint32_t k = (id - 1) / STRIDE, i, pos = in->chk[k];
+	uint32_t k = (id - 1) / STRIDE;
 
-	for (i = 1 + k * STRIDE; i < id; i++)
-		pos += type_size((const struct btf_type *)(in->types + pos));
-	return (const struct btf_type *)(in->types + pos);
+	return src_at(in, step_to(in, 1 + k * STRIDE, in->chk[k], id));
 }
 
 static bool test_bit(const uint64_t *b, uint32_t i)
@@ -165,7 +171,7 @@ static int index_types(struct in *in, const char *const *roots, uint64_t **root,
 
 		if (len - pos < sizeof(*t))
 			return -EINVAL;
-		t = (const struct btf_type *)(in->types + pos);
+		t = src_at(in, pos);
 		extra = extra_len(t);
 		if (extra < 0 || len - pos - sizeof(*t) < (uint32_t)extra)
 			return -EINVAL;
@@ -412,8 +418,8 @@ int btfmin_build(const void *data, size_t size, const char *const *roots, void *
 			cid = 1 + (id - 1) / STRIDE * STRIDE;
 			pos = in.chk[(id - 1) / STRIDE];
 		}
-		for (; cid < id; cid++)
-			pos += type_size(src_at(&in, pos));
+		pos = step_to(&in, cid, pos, id);
+		cid = id;
 		src = src_at(&in, pos);
 		n = type_size(src);
 		ret = put(&types, src, n);
