@@ -82,6 +82,11 @@ struct et_pidfd_info {
 #define DEFAULT_MAX_TARGETS 65536
 #define PID_MAX_LIMIT (4UL << 20)	/* the kernel's, on 64-bit */
 
+/* A thread whose scheduling a handle changed, as it was then. */
+struct thread_ref {
+	pid_t pid, tid;
+};
+
 struct target {
 	pid_t pid;		/* 0: free slot */
 	int pidfd;
@@ -123,11 +128,11 @@ struct et {
 	bool pidfds_out;	/* a storm: targets' pidfds out of et_fd() */
 	bool batched;		/* a storm: the reading thread is SCHED_BATCH */
 	struct et_sched_attr batch_attr;	/* ... and its scheduling before */
-	pid_t batch_pid, batch_tid;	/* ... that thread */
+	struct thread_ref batch_thread;	/* ... that thread */
 	bool batch_tried;	/* this storm: asked already */
-	bool sliced;		/* ET_OPEN_SHORT_SLICE: given to slice_tid */
+	bool sliced;		/* ET_OPEN_SHORT_SLICE: given to slice_thread */
 	uint64_t slice_before;	/* ... whose slice it was */
-	pid_t slice_pid, slice_tid;
+	struct thread_ref slice_thread;
 	const uint64_t *cons_pos, *prod_pos;	/* the ring's positions, mapped read-only */
 	long page;
 	long page_size;		/* for maxrss in pages */
@@ -701,12 +706,17 @@ static bool may_set_rt(int prio)
 	return !getrlimit(RLIMIT_RTPRIO, &rl) && rl.rlim_cur >= (rlim_t)prio;
 }
 
-/* A thread this process changed (pid, tid when it did): still there, and
- * still in this process (not a child that forked with a copy of the
- * handle)? */
-static bool own_thread(pid_t pid, pid_t tid)
+static void this_thread(struct thread_ref *r)
 {
-	return getpid() == pid && !syscall(SYS_tgkill, pid, tid, 0);
+	r->pid = getpid();
+	r->tid = (pid_t)syscall(SYS_gettid);
+}
+
+/* A thread this process changed: still there, and still in this process
+ * (not a child that forked with a copy of the handle)? */
+static bool own_thread(const struct thread_ref *r)
+{
+	return getpid() == r->pid && !syscall(SYS_tgkill, r->pid, r->tid, 0);
 }
 
 /*
@@ -728,19 +738,18 @@ static void short_slice(struct et *h, bool on)
 		a.runtime = ET_SHORT_SLICE_NS;
 		if (sched_attr_set(0, &a))
 			return;
-		h->slice_pid = getpid();
-		h->slice_tid = (pid_t)syscall(SYS_gettid);
+		this_thread(&h->slice_thread);
 		h->sliced = true;
 		return;
 	}
 	if (!h->sliced)
 		return;
 	h->sliced = false;
-	if (!own_thread(h->slice_pid, h->slice_tid) || sched_attr_get(h->slice_tid, &a) ||
+	if (!own_thread(&h->slice_thread) || sched_attr_get(h->slice_thread.tid, &a) ||
 	    a.policy != SCHED_OTHER || a.runtime != ET_SHORT_SLICE_NS)
 		return;
 	a.runtime = h->slice_before;
-	sched_attr_set(h->slice_tid, &a);
+	sched_attr_set(h->slice_thread.tid, &a);
 }
 
 /*
@@ -771,8 +780,8 @@ static void storm_policy(struct et *h, bool storm)
 		h->batched = false;
 		/* the thread that was switched (et_close() may come from
 		 * another), still SCHED_BATCH */
-		tid = h->batch_tid;
-		if (!own_thread(h->batch_pid, tid) || sched_attr_get(tid, &cur) ||
+		tid = h->batch_thread.tid;
+		if (!own_thread(&h->batch_thread) || sched_attr_get(tid, &cur) ||
 		    cur.policy != SCHED_BATCH)
 			return;
 		/* its own, with its nice as it is now (a renice may have come
@@ -820,8 +829,7 @@ static void storm_policy(struct et *h, bool storm)
 	a.runtime = 0;		/* the default slice */
 	if (sched_attr_set(0, &a))
 		return;
-	h->batch_pid = getpid();
-	h->batch_tid = (pid_t)syscall(SYS_gettid);
+	this_thread(&h->batch_thread);
 	h->batched = true;
 }
 
