@@ -11,6 +11,7 @@ a table on stdout. Peers need tracefs: mounted for them, unmounted after if
 it was not mounted before. kernel.pid_max and kernel.bpf_stats_enabled are
 raised for the run and put back.
 """
+import copy
 import csv
 import json
 import os
@@ -77,12 +78,21 @@ def tracefs_mounted():
 class Tracer:
     """A tracer writing to a file; ready once it has reported an exit."""
 
-    def __init__(self, name, argv, pid_field, comm_counts=True, first_line_ready=False):
+    def __init__(self, name, argv, pid_field, comm_counts=True, first_line_ready=False,
+                 reports=True):
         self.name, self.argv, self.pid_field = name, argv, pid_field
         self.comm_counts = comm_counts
         # exittrace writes its header / start record once attached
         self.first_line_ready = first_line_ready
+        # it writes records of the load (no tracer and -p filtering do not)
+        self.reports = reports
         self.proc = None
+
+    def renamed(self, suffix):
+        """The same tracer, under its name and suffix (for other rounds)"""
+        t = copy.copy(self)
+        t.name, t.proc = f"{self.name} {suffix}", None
+        return t
 
     def start(self, path):
         self.path = path
@@ -212,8 +222,8 @@ def overhead(tracers, extra, pin=PIN, rounds=ROUNDS, extra_rounds=EXTRA_ROUNDS):
         log(f"  round {r + 1}/{rounds + extra_rounds}: untraced "
             f"{statistics.median(base_all[-len(order):]):.0f}/s, " +
             ", ".join(f"{t.name} {ratios[t.name][-1]:.2f}x" +
-                      (f" ({lost[t.name][-1]} lost)" if lost[t.name][-1] and
-                       not t.name.startswith(("no tracer", "exittrace filter")) else "")
+                      (f" ({lost[t.name][-1]} lost)" if lost[t.name][-1] and t.reports
+                       else "")
                       for t in these))
     return base_all, ratios, lost, cpu, bpf
 
@@ -359,8 +369,9 @@ def bench(sleeper_pid):
         f"workers, {MODE}; {ROUNDS} rounds, {EXTRA_ROUNDS} more for exittrace; "
         f"{OTHER_ROUNDS} on the {other} load")
     tracers = [
-        Tracer("no tracer", NULL_ARGV, 2, first_line_ready=True),
-        Tracer("exittrace filter", [ET, "-p", str(sleeper_pid)], 2, first_line_ready=True),
+        Tracer("no tracer", NULL_ARGV, 2, first_line_ready=True, reports=False),
+        Tracer("exittrace filter", [ET, "-p", str(sleeper_pid)], 2, first_line_ready=True,
+               reports=False),
         Tracer("exittrace text", [ET], 2, first_line_ready=True),
         Tracer("exittrace json", [ET, "-j"], "json", first_line_ready=True),
         Tracer("exittrace text, no coalescing", [ET, "--coalesce-us", "0"], 2,
@@ -371,10 +382,10 @@ def bench(sleeper_pid):
     ]
     log(f"overhead, {load} load:")
     base, ratios, lost, cpu, bpf = overhead(tracers, tracers[:4])
+    others = []
     if OTHER_ROUNDS:
         log(f"overhead, {other} load:")
-        others = [Tracer(f"{t.name} ({other})", t.argv, t.pid_field,
-                         first_line_ready=t.first_line_ready) for t in tracers[:4]]
+        others = [t.renamed(f"({other})") for t in tracers[:4]]
         base2, r2, l2, c2, b2 = overhead(others, [], not PIN, OTHER_ROUNDS, 0)
         for d, d2 in ((ratios, r2), (lost, l2), (cpu, c2), (bpf, b2)):
             d.update(d2)
@@ -408,10 +419,10 @@ def bench(sleeper_pid):
     log("scale:")
     sc = scale(sleeper_pid)
 
+    silent = {t.name for t in tracers + others if not t.reports}
     rows = [("metric", "tool", "value", "unit", "target")]
     for name in ratios:
         target = {"exittrace filter": ">= 0.98", "exittrace text": ">= 0.85"}.get(name, "")
-        null = name.startswith("no tracer")
         rows.append(("throughput vs untraced", name,
                      f"{statistics.median(ratios[name]):.3f}", "x", target))
         rows.append(("throughput, middle half of rounds", name,
@@ -419,7 +430,7 @@ def bench(sleeper_pid):
                      "x", ""))
         rows.append(("tracer process CPU per exit", name,
                      f"{statistics.median(cpu[name]):.2f}", "us", ""))
-        if bpf[name] and not null:
+        if bpf[name]:
             # A steadier figure than the throughput ratio, which this VM's
             # drift blurs, but an upper bound: what tracing adds per exit
             # directly (its BPF programs in the exiting task, the tracer's
@@ -434,7 +445,7 @@ def bench(sleeper_pid):
                          f"{statistics.median(bpf[name]):.2f}", "us", ""))
             rows.append(("throughput kept, bound from direct costs", name,
                          f"{budget / (budget + added):.3f}", "x", ""))
-        if not null and not name.startswith("exittrace filter"):  # none of the load, by design
+        if name not in silent:  # none of the load, by design
             rows.append(("records lost (worst round)", name, str(max(lost[name])),
                          "of %d" % N_EXITS, "0" if name == "exittrace text" else ""))
     rows.append((f"untraced throughput, {load} load", "-", f"{statistics.median(base):.0f}",
