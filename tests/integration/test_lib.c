@@ -862,10 +862,16 @@ static uint64_t my_slice(void)
 	return a.runtime;
 }
 
-static void *close_handle_plain(void *h)
+/* et_close() from a thread of its own, under SCHED_IDLE: the policy it
+ * has after (-1: could not set it). */
+static void *close_handle(void *h)
 {
+	struct sched_param sp = { 0 };
+
+	if (sched_setscheduler(0, SCHED_IDLE, &sp))
+		return (void *)-1L;
 	et_close(h);
-	return NULL;
+	return (void *)(long)policy();
 }
 
 /*
@@ -885,6 +891,7 @@ static void test_short_slice(void **state)
 	uint64_t mine, want;
 	struct pollfd pfd;
 	struct et_exit ex;
+	void *closer;
 	pthread_t th;
 	siginfo_t si;
 	struct et *h;
@@ -909,8 +916,9 @@ static void test_short_slice(void **state)
 	assert_int_equal(et_next(h, &si, &ex, 0), 0);
 	assert_int_equal(policy(), SCHED_OTHER);
 	assert_int_equal(my_slice(), want);
-	assert_int_equal(pthread_create(&th, NULL, close_handle_plain, h), 0);
-	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(pthread_create(&th, NULL, close_handle, h), 0);
+	assert_int_equal(pthread_join(th, &closer), 0);
+	assert_int_equal((long)closer, SCHED_IDLE);
 	assert_int_equal(my_slice(), mine);
 
 	set_policy(SCHED_BATCH);
@@ -922,16 +930,6 @@ static void test_short_slice(void **state)
 }
 
 /* The closer runs as SCHED_IDLE, and is left so. */
-static void *close_handle(void *h)
-{
-	struct sched_param sp = { 0 };
-
-	if (sched_setscheduler(0, SCHED_IDLE, &sp))
-		return (void *)-1L;
-	et_close(h);
-	return (void *)(long)policy();
-}
-
 /* et_close() mid-storm, from another thread: the thread that was switched
  * gets SCHED_OTHER back, the closing one keeps its own policy. */
 static void test_storm_batch_close_elsewhere(void **state)
