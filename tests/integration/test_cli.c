@@ -729,10 +729,10 @@ static void test_missing_cap_perfmon(void **state)
 		    "exittrace: missing capability CAP_PERFMON: run as root\n");
 }
 
-/* The capability sets of a process, from /proc. */
 /* CAP_BPF, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH: what exittrace keeps */
 #define KEPT_CAPS ((1ULL << 39) | (1ULL << 19) | (1ULL << 2))
 
+/* The capability sets of a process, from /proc. */
 static unsigned long long cap_set(pid_t pid, const char *which)
 {
 	char path[64], line[256];

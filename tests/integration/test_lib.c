@@ -929,7 +929,6 @@ static void test_short_slice(void **state)
 	et_close(h);
 }
 
-/* The closer runs as SCHED_IDLE, and is left so. */
 /* et_close() mid-storm, from another thread: the thread that was switched
  * gets SCHED_OTHER back, the closing one keeps its own policy. */
 static void test_storm_batch_close_elsewhere(void **state)
